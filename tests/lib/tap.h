@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * TAP output for C tests (read by prove), with ASSERT_* macros in the style of the kernel's
+ * selftests/bpf: each prints one "ok"/"not ok" line and returns whether it held, so a test
+ * reads `if (!ASSERT_OK(err, "attach")) goto out;`. Call tap_done() at the end: it prints the
+ * plan and returns the exit code.
+ */
+#ifndef XLB_TAP_H
+#define XLB_TAP_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+static int tap_count, tap_failed;
+
+static inline bool tap_check(bool ok, const char *name, const char *fmt_detail, long long a,
+			     long long b)
+{
+	tap_count++;
+	printf("%s %d - %s\n", ok ? "ok" : "not ok", tap_count, name);
+	if (!ok) {
+		tap_failed++;
+		printf("#   ");
+		printf(fmt_detail, a, b);
+		printf("\n");
+	}
+	fflush(stdout);
+	return ok;
+}
+
+#define ASSERT_TRUE(cond, name) tap_check(!!(cond), name, "expected true (%lld %lld)", 0, 0)
+#define ASSERT_OK(err, name) \
+	tap_check((long long)(err) == 0, name, "expected 0, got %lld (%lld)", (long long)(err), 0)
+#define ASSERT_EQ(got, want, name)                                             \
+	tap_check((long long)(got) == (long long)(want), name, "got %lld, want %lld", \
+		  (long long)(got), (long long)(want))
+#define ASSERT_LE(got, max, name)                                             \
+	tap_check((long long)(got) <= (long long)(max), name, "got %lld, max %lld", \
+		  (long long)(got), (long long)(max))
+#define ASSERT_MEM_EQ(got, want, len, name) \
+	tap_check(memcmp(got, want, len) == 0, name, "bytes differ (%lld %lld)", 0, (long long)(len))
+
+static inline int tap_done(void)
+{
+	printf("1..%d\n", tap_count);
+	return tap_failed ? 1 : 0;
+}
+
+#endif

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Handles on xlb's maps: opened from their pins (the CLI, the daemon) or taken from a loaded
+ * object (tests, benchmarks). Everything else in userspace works on a struct xlb_maps. */
+#ifndef XLB_MAPS_H
+#define XLB_MAPS_H
+
+struct bpf_object;
+
+struct xlb_maps {
+	int vip4, vip6, vips, rings, cursor, backends;
+	int flow4, flow6, tx_ports, vip_stats, be_stats, verdicts;
+	int lock_fd; /* the pin dir, flock()ed while a change is made; -1 when not pinned */
+};
+
+/* The pin dir: $XLB_PIN_DIR or /sys/fs/bpf/xlb. */
+const char *xlb_pin_dir(void);
+
+/* 0, -ENOENT when xlb's maps are not pinned there (not attached), or another -errno. */
+int xlb_maps_open_pinned(struct xlb_maps *m, const char *pin_dir);
+int xlb_maps_from_object(struct xlb_maps *m, struct bpf_object *obj);
+void xlb_maps_close(struct xlb_maps *m);
+
+/* Serialise changes between the CLI and the daemon: allocation of VIP ids and backend slots
+ * is read-modify-write over several maps. No-ops for maps that are not pinned. */
+int xlb_maps_lock(struct xlb_maps *m);
+void xlb_maps_unlock(struct xlb_maps *m);
+
+/* Number of possible CPUs, the stride of per-CPU map values. */
+int xlb_ncpus(void);
+
+#endif
