@@ -80,6 +80,25 @@ enum xdp_attach_mode xlb_attached_mode(int ifindex, __u32 *prog_id)
 	return mode;
 }
 
+/*
+ * The kernel flags every devmap BPF_F_RDONLY_PROG itself but refuses the flag at creation,
+ * so libbpf 1.1 finds the pinned devmap "incompatible" with its definition and fails the
+ * load. Hand libbpf the pinned map explicitly; it skips the comparison for reused fds.
+ */
+static int reuse_pinned_devmap(struct xlb_bpf *skel)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s/%s", xlb_pin_dir(), XLB_MAP_TX_PORTS);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	err = bpf_map__reuse_fd(skel->maps.xlb_tx_ports, fd);
+	close(fd);
+	return err;
+}
+
 int xlb_attach(int ifindex, enum xdp_attach_mode mode, __u32 flows)
 {
 	DECLARE_LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = xlb_pin_dir());
@@ -110,6 +129,10 @@ int xlb_attach(int ifindex, enum xdp_attach_mode mode, __u32 flows)
 	err = bpf_map__set_max_entries(skel->maps.xlb_flow4, flows);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.xlb_flow6, flows);
+	if (err)
+		goto out;
+
+	err = reuse_pinned_devmap(skel);
 	if (err)
 		goto out;
 

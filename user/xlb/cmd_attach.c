@@ -61,7 +61,7 @@ int cmd_attach(int argc, char **argv)
 		die("the pinned flow tables hold %u flows, not %u: detach xlb everywhere and remove "
 		    "%s to resize them",
 		    xlb_pinned_flows(), o.flows, xlb_pin_dir());
-	if (err == -EOPNOTSUPP || err == -EINVAL)
+	if (err == -EOPNOTSUPP)
 		die("cannot attach to %s in %s mode: the driver does not support it (try --mode skb)",
 		    a.pos[0], xlb_mode_name(o.mode));
 	if (err)
