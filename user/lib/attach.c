@@ -99,6 +99,26 @@ static int reuse_pinned_devmap(struct xlb_bpf *skel)
 	return err;
 }
 
+static void prog_pin_path(int ifindex, char *path, size_t len)
+{
+	snprintf(path, len, "%s/prog_%d", xlb_pin_dir(), ifindex);
+}
+
+/* The attached program is pinned beside the maps (prog_IFINDEX), so that everything xlb
+ * leaves in the kernel can be found, and inspected with bpftool, in one directory. */
+static int pin_attached_prog(struct xdp_program *prog, int ifindex)
+{
+	char path[PATH_MAX];
+	int err;
+
+	prog_pin_path(ifindex, path, sizeof(path));
+	unlink(path); /* left from an attachment that was removed by other means */
+	err = bpf_obj_pin(xdp_program__fd(prog), path) ? -errno : 0;
+	if (err)
+		xdp_program__detach(prog, ifindex, XDP_MODE_UNSPEC, 0);
+	return err;
+}
+
 int xlb_attach(int ifindex, enum xdp_attach_mode mode, __u32 flows)
 {
 	DECLARE_LIBBPF_OPTS(bpf_object_open_opts, open_opts, .pin_root_path = xlb_pin_dir());
@@ -147,6 +167,8 @@ int xlb_attach(int ifindex, enum xdp_attach_mode mode, __u32 flows)
 		goto out;
 	}
 	err = xdp_program__attach(prog, ifindex, mode, 0);
+	if (!err)
+		err = pin_attached_prog(prog, ifindex);
 out:
 	xdp_program__close(prog);
 	xlb_bpf__destroy(skel);
@@ -170,6 +192,12 @@ int xlb_detach(int ifindex)
 	else
 		err = xdp_program__detach(p, ifindex, xdp_multiprog__attach_mode(mp), 0);
 	xdp_multiprog__close(mp);
+	if (!err) {
+		char path[PATH_MAX];
+
+		prog_pin_path(ifindex, path, sizeof(path));
+		unlink(path);
+	}
 	return err;
 }
 
