@@ -237,6 +237,20 @@ out:
 	return err;
 }
 
+/* Writes a backend slot and rebuilds its VIP's ring; on failure puts `old` back. */
+static int backend_commit(struct xlb_maps *m, __u32 slot, const struct xlb_backend *be,
+			  const struct xlb_backend *old)
+{
+	int err = map_update(m->backends, &slot, be, BPF_ANY);
+
+	if (err)
+		return err;
+	err = xlb_ring_rebuild(m, be->vip_id);
+	if (err)
+		map_update(m->backends, &slot, old, BPF_ANY);
+	return err;
+}
+
 static unsigned int vip_backend_count(struct xlb_maps *m, __u32 vip_id)
 {
 	struct xlb_backend be;
@@ -292,15 +306,10 @@ int xlb_backend_add(struct xlb_maps *m, __u32 vip_id, const struct xlb_backend_s
 	memcpy(be.mac, spec->mac, 6);
 	memcpy(be.src_mac, spec->src_mac, 6);
 	memcpy(be.addr, spec->addr.addr, 16);
-	err = map_update(m->backends, &slot, &be, BPF_ANY);
+	old.in_use = 0;
+	err = backend_commit(m, slot, &be, &old);
 	if (err)
 		return err;
-	err = xlb_ring_rebuild(m, vip_id);
-	if (err) {
-		old.in_use = 0;
-		map_update(m->backends, &slot, &old, BPF_ANY);
-		return err;
-	}
 	if (slot_out)
 		*slot_out = slot;
 	return 0;
@@ -323,13 +332,7 @@ int xlb_backend_update(struct xlb_maps *m, __u32 slot, int weight, int admin, in
 		be.admin = admin;
 	if (health != XLB_KEEP)
 		be.health = health;
-	err = map_update(m->backends, &slot, &be, BPF_ANY);
-	if (err)
-		return err;
-	err = xlb_ring_rebuild(m, be.vip_id);
-	if (err)
-		map_update(m->backends, &slot, &old, BPF_ANY);
-	return err;
+	return backend_commit(m, slot, &be, &old);
 }
 
 int xlb_backend_del(struct xlb_maps *m, __u32 slot)
@@ -343,13 +346,7 @@ int xlb_backend_del(struct xlb_maps *m, __u32 slot)
 	old = be;
 	/* Out of the slot first (its flows reschedule at once), then out of the ring. */
 	be.in_use = 0;
-	err = map_update(m->backends, &slot, &be, BPF_ANY);
-	if (err)
-		return err;
-	err = xlb_ring_rebuild(m, be.vip_id);
-	if (err)
-		map_update(m->backends, &slot, &old, BPF_ANY);
-	return err;
+	return backend_commit(m, slot, &be, &old);
 }
 
 static int read_percpu_stats(int fd, __u32 index, struct xlb_stats *out)

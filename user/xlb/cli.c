@@ -151,3 +151,20 @@ __u32 cli_find_vip(struct xlb_maps *m, const char *s)
 		die_err(err, s);
 	return id;
 }
+
+int cli_dispatch(const char *what, const struct cli_command *cmds, int argc, char **argv)
+{
+	char names[128] = "";
+
+	for (const struct cli_command *c = cmds; c->name; c++) {
+		if (argc > 0 && !strcmp(argv[0], c->name))
+			return c->run(argc, argv);
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 c == cmds ? "" : ", ", c->name);
+	}
+	if (argc == 0)
+		die_usage("%s%smissing command: one of %s", what ? what : "", what ? ": " : "",
+			  names);
+	die_usage("%s%sunknown command '%s': one of %s", what ? what : "", what ? ": " : "",
+		  argv[0], names);
+}

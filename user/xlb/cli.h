@@ -48,6 +48,15 @@ unsigned long cli_parse_uint(const char *what, const char *s, unsigned long max)
 /* The id of an existing VIP; exits when there is none. */
 __u32 cli_find_vip(struct xlb_maps *m, const char *s);
 
+/* A (sub)command: argv[0] is its name. */
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+};
+/* Runs the command named by argv[0] from a table ending in an empty entry; `what` names the
+ * level in messages ("vip"; NULL at the top). */
+int cli_dispatch(const char *what, const struct cli_command *cmds, int argc, char **argv);
+
 int cmd_attach(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_status(int argc, char **argv);

@@ -262,17 +262,15 @@ static int backend_list(int argc, char **argv)
 
 int cmd_backend(int argc, char **argv)
 {
-	if (argc < 2)
-		die_usage("backend: missing subcommand: add, set, del or list");
-	if (!strcmp(argv[1], "add"))
-		return backend_add(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "set"))
-		return backend_set(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "del"))
-		return backend_del(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return backend_list(argc - 1, argv + 1);
-	die_usage("backend: unknown subcommand '%s': expected add, set, del or list", argv[1]);
+	static const struct cli_command subs[] = {
+		{ "add", backend_add },
+		{ "set", backend_set },
+		{ "del", backend_del },
+		{ "list", backend_list },
+		{},
+	};
+
+	return cli_dispatch("backend", subs, argc - 1, argv + 1);
 }
 
 static void write_sysctl(const char *path, const char *value)

@@ -125,13 +125,12 @@ static int vip_list(int argc, char **argv)
 
 int cmd_vip(int argc, char **argv)
 {
-	if (argc < 2)
-		die_usage("vip: missing subcommand: add, del or list");
-	if (!strcmp(argv[1], "add"))
-		return vip_add(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "del"))
-		return vip_del(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "list"))
-		return vip_list(argc - 1, argv + 1);
-	die_usage("vip: unknown subcommand '%s': expected add, del or list", argv[1]);
+	static const struct cli_command subs[] = {
+		{ "add", vip_add },
+		{ "del", vip_del },
+		{ "list", vip_list },
+		{},
+	};
+
+	return cli_dispatch("vip", subs, argc - 1, argv + 1);
 }

@@ -6,13 +6,16 @@
 #include "cli.h"
 #include "log.h"
 
-static const struct {
-	const char *name;
-	int (*run)(int argc, char **argv);
-} commands[] = {
-	{ "attach", cmd_attach },   { "detach", cmd_detach }, { "status", cmd_status },
-	{ "vip", cmd_vip },	    { "backend", cmd_backend }, { "backend-setup", cmd_backend_setup },
-	{ "stats", cmd_stats },	    { "flows", cmd_flows },
+static const struct cli_command commands[] = {
+	{ "attach", cmd_attach },
+	{ "detach", cmd_detach },
+	{ "status", cmd_status },
+	{ "vip", cmd_vip },
+	{ "backend", cmd_backend },
+	{ "backend-setup", cmd_backend_setup },
+	{ "stats", cmd_stats },
+	{ "flows", cmd_flows },
+	{},
 };
 
 static const char usage[] =
@@ -52,8 +55,5 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	xlb_log_setup_libs();
-	for (size_t c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].run(argc - i, argv + i);
-	die_usage("unknown command '%s'; run 'xlb --help'", argv[i]);
+	return cli_dispatch(NULL, commands, argc - i, argv + i);
 }
