@@ -16,10 +16,10 @@ static __always_inline void count_verdict(__u32 counter)
 /* Returns the XDP action so that callers can `return count_action(...)`. */
 static __always_inline int count_action(int action)
 {
-	count_verdict(action == XDP_TX	     ? XLB_CNT_TX :
-		      action == XDP_REDIRECT ? XLB_CNT_REDIRECT :
-		      action == XDP_DROP     ? XLB_CNT_DROP :
-					       XLB_CNT_PASS);
+	count_verdict(action == XDP_TX	       ? XLB_CNT_TX
+		      : action == XDP_REDIRECT ? XLB_CNT_REDIRECT
+		      : action == XDP_DROP     ? XLB_CNT_DROP
+					       : XLB_CNT_PASS);
 	return action;
 }
 

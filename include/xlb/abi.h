@@ -103,11 +103,11 @@ _Static_assert(sizeof(struct xlb_vip6_key) == 20, "xlb_vip6_key layout");
 /* xlb_vips value, indexed by VIP id. The VIP hash maps point here; the key is repeated so
  * that userspace can list VIPs from this array alone. */
 struct xlb_vip {
-	__u32 flags;   /* enum xlb_vip_flags */
-	__u8 sched;    /* enum xlb_sched */
-	__u8 family;   /* AF_INET or AF_INET6 */
-	__u8 proto;    /* enum xlb_proto */
-	__u8 ring;     /* which of the VIP's two rings is live (0 or 1) */
+	__u32 flags; /* enum xlb_vip_flags */
+	__u8 sched;  /* enum xlb_sched */
+	__u8 family; /* AF_INET or AF_INET6 */
+	__u8 proto;  /* enum xlb_proto */
+	__u8 ring;   /* which of the VIP's two rings is live (0 or 1) */
 	__be16 port;
 	__u16 pad;
 	__u8 addr[16]; /* IPv4 in the first 4 bytes */
@@ -124,17 +124,17 @@ _Static_assert(sizeof(struct xlb_ring) == 4 + 4 * XLB_RING_SIZE, "xlb_ring layou
 
 /* xlb_backends value, indexed by backend slot. */
 struct xlb_backend {
-	__u32 gen;       /* bumped each time the slot is (re)used; flows remember it */
+	__u32 gen; /* bumped each time the slot is (re)used; flows remember it */
 	__u32 vip_id;
 	__u32 weight;
-	__u32 ifindex;   /* egress interface */
+	__u32 ifindex; /* egress interface */
 	__u8 in_use;
-	__u8 admin;      /* enum xlb_admin_state */
-	__u8 health;     /* enum xlb_health_state */
-	__u8 family;     /* of addr: AF_INET or AF_INET6 */
-	__u8 mac[6];     /* destination: the backend's MAC */
+	__u8 admin;	 /* enum xlb_admin_state */
+	__u8 health;	 /* enum xlb_health_state */
+	__u8 family;	 /* of addr: AF_INET or AF_INET6 */
+	__u8 mac[6];	 /* destination: the backend's MAC */
 	__u8 src_mac[6]; /* source: the egress interface's MAC */
-	__u8 addr[16];   /* the backend's address, for people and health checks */
+	__u8 addr[16];	 /* the backend's address, for people and health checks */
 };
 _Static_assert(sizeof(struct xlb_backend) == 48, "xlb_backend layout");
 

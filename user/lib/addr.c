@@ -72,7 +72,8 @@ int xlb_parse_vip(const char *s, struct xlb_vip_spec *out)
 			return -EINVAL; /* an IPv6 address without brackets */
 		host_len = colon - s;
 	}
-	if (host_len == 0 || host_len >= sizeof(host) || (size_t)(slash - colon - 1) >= sizeof(port))
+	if (host_len == 0 || host_len >= sizeof(host) ||
+	    (size_t)(slash - colon - 1) >= sizeof(port))
 		return -EINVAL;
 	memcpy(host, host_start, host_len);
 	host[host_len] = '\0';

@@ -11,18 +11,17 @@ enum xlb_log_level {
 
 extern enum xlb_log_level xlb_log_level;
 
-void xlb_log(enum xlb_log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void xlb_log(enum xlb_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define pr_warn(...) xlb_log(XLB_LOG_WARN, __VA_ARGS__)
-#define pr_info(...)                                    \
-	do {                                            \
-		if (xlb_log_level >= XLB_LOG_INFO)      \
+#define pr_info(...)                                        \
+	do {                                                \
+		if (xlb_log_level >= XLB_LOG_INFO)          \
 			xlb_log(XLB_LOG_INFO, __VA_ARGS__); \
 	} while (0)
-#define pr_debug(...)                                    \
-	do {                                             \
-		if (xlb_log_level >= XLB_LOG_DEBUG)      \
+#define pr_debug(...)                                        \
+	do {                                                 \
+		if (xlb_log_level >= XLB_LOG_DEBUG)          \
 			xlb_log(XLB_LOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 

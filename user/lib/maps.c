@@ -13,12 +13,13 @@
 
 #include "maps.h"
 
-#define MAP_FIELDS(X)                                                                     \
-	X(vip4, XLB_MAP_VIP4) X(vip6, XLB_MAP_VIP6) X(vips, XLB_MAP_VIPS)                   \
-	X(rings, XLB_MAP_RINGS) X(cursor, XLB_MAP_CURSOR) X(backends, XLB_MAP_BACKENDS)     \
-	X(flow4, XLB_MAP_FLOW4) X(flow6, XLB_MAP_FLOW6) X(tx_ports, XLB_MAP_TX_PORTS)       \
-	X(vip_stats, XLB_MAP_VIP_STATS) X(be_stats, XLB_MAP_BE_STATS)                       \
-	X(verdicts, XLB_MAP_VERDICTS)
+#define MAP_FIELDS(X)                                                                           \
+	X(vip4, XLB_MAP_VIP4)                                                                   \
+	X(vip6, XLB_MAP_VIP6) X(vips, XLB_MAP_VIPS) X(rings, XLB_MAP_RINGS)                     \
+		X(cursor, XLB_MAP_CURSOR) X(backends, XLB_MAP_BACKENDS) X(flow4, XLB_MAP_FLOW4) \
+			X(flow6, XLB_MAP_FLOW6) X(tx_ports, XLB_MAP_TX_PORTS)                   \
+				X(vip_stats, XLB_MAP_VIP_STATS) X(be_stats, XLB_MAP_BE_STATS)   \
+					X(verdicts, XLB_MAP_VERDICTS)
 
 const char *xlb_pin_dir(void)
 {
@@ -64,11 +65,11 @@ int xlb_maps_from_object(struct xlb_maps *m, struct bpf_object *obj)
 	struct bpf_map *map;
 
 	maps_reset(m);
-#define X(field, name)                                          \
-	map = bpf_object__find_map_by_name(obj, name);          \
-	if (!map || (m->field = dup(bpf_map__fd(map))) < 0) {   \
-		xlb_maps_close(m);                              \
-		return -ENOENT;                                 \
+#define X(field, name)                                        \
+	map = bpf_object__find_map_by_name(obj, name);        \
+	if (!map || (m->field = dup(bpf_map__fd(map))) < 0) { \
+		xlb_maps_close(m);                            \
+		return -ENOENT;                               \
 	}
 	MAP_FIELDS(X)
 #undef X
@@ -77,8 +78,8 @@ int xlb_maps_from_object(struct xlb_maps *m, struct bpf_object *obj)
 
 void xlb_maps_close(struct xlb_maps *m)
 {
-#define X(field, name)         \
-	if (m->field >= 0)     \
+#define X(field, name)           \
+	if (m->field >= 0)       \
 		close(m->field); \
 	m->field = -1;
 	MAP_FIELDS(X)

@@ -53,8 +53,8 @@ void cli_parse(struct cli_args *a, const struct option *opts,
 			exit(0);
 		}
 		if (opt == '?')
-			die_usage("%s: unknown option '%s'; usage: %s", a->cmd,
-				  a->argv[optind - 1], a->usage);
+			die_usage("%s: unknown option '%s'; usage: %s", a->cmd, a->argv[optind - 1],
+				  a->usage);
 		if (opt == ':')
 			die_usage("%s: option '%s' needs a value; usage: %s", a->cmd,
 				  a->argv[optind - 1], a->usage);

@@ -47,7 +47,10 @@ int cmd_attach(int argc, char **argv)
 		{ "flows", required_argument, NULL, 'f' },
 		{},
 	};
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "attach", "xlb attach DEV [--mode native|skb] [--flows N]" };
+	struct cli_args a = { .argc = argc,
+			      .argv = argv,
+			      .cmd = "attach",
+			      .usage = "xlb attach DEV [--mode native|skb] [--flows N]" };
 	struct attach_opts o = { .mode = XDP_MODE_NATIVE };
 	int ifindex, err;
 
@@ -58,11 +61,13 @@ int cmd_attach(int argc, char **argv)
 	if (err == -EEXIST)
 		die("xlb is already attached to %s (detach it first to change the mode)", a.pos[0]);
 	if (err == -EBUSY)
-		die("the pinned flow tables hold %u flows, not %u: detach xlb everywhere and remove "
+		die("the pinned flow tables hold %u flows, not %u: detach xlb everywhere and "
+		    "remove "
 		    "%s to resize them",
 		    xlb_pinned_flows(), o.flows, xlb_pin_dir());
 	if (err == -EOPNOTSUPP)
-		die("cannot attach to %s in %s mode: the driver does not support it (try --mode skb)",
+		die("cannot attach to %s in %s mode: the driver does not support it (try --mode "
+		    "skb)",
 		    a.pos[0], xlb_mode_name(o.mode));
 	if (err)
 		die_err(err, "attach");
@@ -73,7 +78,9 @@ int cmd_attach(int argc, char **argv)
 
 int cmd_detach(int argc, char **argv)
 {
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "detach", "xlb detach DEV" };
+	struct cli_args a = {
+		.argc = argc, .argv = argv, .cmd = "detach", .usage = "xlb detach DEV"
+	};
 	int err;
 
 	cli_parse(&a, cli_no_opts, cli_ignore_opt, NULL);
@@ -89,7 +96,9 @@ int cmd_detach(int argc, char **argv)
 
 int cmd_status(int argc, char **argv)
 {
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "status", "xlb status [--json]" };
+	struct cli_args a = {
+		.argc = argc, .argv = argv, .cmd = "status", .usage = "xlb status [--json]"
+	};
 	struct if_nameindex *ifs, *i;
 	unsigned int vips = 0, backends = 0, n = 0;
 	struct xlb_backend be;
@@ -106,8 +115,8 @@ int cmd_status(int argc, char **argv)
 		backends += !xlb_backend_get(&m, s, &be);
 
 	printf(json ? "{\"pin_dir\":\"%s\",\"vips\":%u,\"backends\":%u,\"flow_table_size\":%u,"
-		      "\"interfaces\":[" :
-		      "maps:       %s\nvips:       %u\nbackends:   %u\nflow table: %u per family\n"
+		      "\"interfaces\":["
+		    : "maps:       %s\nvips:       %u\nbackends:   %u\nflow table: %u per family\n"
 		      "attached:  ",
 	       xlb_pin_dir(), vips, backends, xlb_pinned_flows());
 	ifs = if_nameindex();

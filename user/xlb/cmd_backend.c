@@ -93,8 +93,12 @@ static int backend_add(int argc, char **argv)
 		{ "dev", required_argument, NULL, 'd' },
 		{},
 	};
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "backend add",
-			      "xlb backend add VIP BACKEND_ADDR [--weight N] [--mac MAC] [--dev DEV]" };
+	struct cli_args a = {
+		.argc = argc,
+		.argv = argv,
+		.cmd = "backend add",
+		.usage = "xlb backend add VIP BACKEND_ADDR [--weight N] [--mac MAC] [--dev DEV]"
+	};
 	struct backend_opts o = { .weight = 1, .state = XLB_KEEP };
 	struct xlb_backend_spec spec = {};
 	struct xlb_vip_spec vip;
@@ -147,8 +151,12 @@ static int backend_set(int argc, char **argv)
 		{ "state", required_argument, NULL, 's' },
 		{},
 	};
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "backend set",
-			      "xlb backend set VIP BACKEND_ADDR [--weight N] [--state up|drain|down]" };
+	struct cli_args a = {
+		.argc = argc,
+		.argv = argv,
+		.cmd = "backend set",
+		.usage = "xlb backend set VIP BACKEND_ADDR [--weight N] [--state up|drain|down]"
+	};
 	struct backend_opts o = { .weight = XLB_KEEP, .state = XLB_KEEP };
 	struct xlb_vip_spec vip;
 	struct xlb_addr addr;
@@ -173,7 +181,10 @@ static int backend_set(int argc, char **argv)
 
 static int backend_del(int argc, char **argv)
 {
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "backend del", "xlb backend del VIP BACKEND_ADDR" };
+	struct cli_args a = { .argc = argc,
+			      .argv = argv,
+			      .cmd = "backend del",
+			      .usage = "xlb backend del VIP BACKEND_ADDR" };
 	struct xlb_vip_spec vip;
 	struct xlb_addr addr;
 	struct xlb_maps m;
@@ -192,8 +203,8 @@ static int backend_del(int argc, char **argv)
 	return 0;
 }
 
-static void print_backend(struct xlb_maps *m, __u32 slot, const struct xlb_backend *be,
-			  bool json, bool first)
+static void print_backend(struct xlb_maps *m, __u32 slot, const struct xlb_backend *be, bool json,
+			  bool first)
 {
 	char vip_name[XLB_VIP_STRLEN], addr[XLB_VIP_STRLEN], mac[XLB_MAC_STRLEN];
 	char dev[IF_NAMESIZE] = "?";
@@ -225,7 +236,10 @@ static void print_backend(struct xlb_maps *m, __u32 slot, const struct xlb_backe
 
 static int backend_list(int argc, char **argv)
 {
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "backend list", "xlb backend list [VIP] [--json]" };
+	struct cli_args a = { .argc = argc,
+			      .argv = argv,
+			      .cmd = "backend list",
+			      .usage = "xlb backend list [VIP] [--json]" };
 	struct xlb_backend be;
 	struct xlb_maps m;
 	bool json = false, first = true;
@@ -286,7 +300,9 @@ static void write_sysctl(const char *path, const char *value)
  * settings that keep it from answering for the VIP the load balancer owns. */
 int cmd_backend_setup(int argc, char **argv)
 {
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "backend-setup", "xlb backend-setup VIP" };
+	struct cli_args a = {
+		.argc = argc, .argv = argv, .cmd = "backend-setup", .usage = "xlb backend-setup VIP"
+	};
 	struct xlb_vip_spec v;
 	int err;
 

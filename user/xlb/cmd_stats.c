@@ -52,8 +52,8 @@ static void print_row(bool json, bool *first, const char *kind, const char *vip,
 	if (json)
 		printf("%s{\"kind\":\"%s\",\"vip\":\"%s\",\"backend\":\"%s\",\"packets\":%llu,"
 		       "\"bytes\":%llu,\"new_flows\":%llu,\"drops\":%llu}",
-		       *first ? "" : ",", kind, vip, backend, st->packets, st->bytes,
-		       st->new_flows, st->drops);
+		       *first ? "" : ",", kind, vip, backend, st->packets, st->bytes, st->new_flows,
+		       st->drops);
 	else
 		printf("%-28s %-26s %12llu %14llu %10llu %8llu\n", vip, backend, st->packets,
 		       st->bytes, st->new_flows, st->drops);
@@ -61,8 +61,8 @@ static void print_row(bool json, bool *first, const char *kind, const char *vip,
 }
 
 /* Prints now - then (then is all zeroes for totals). */
-static void print_stats(struct xlb_maps *m, const struct snapshot *now,
-			const struct snapshot *then, bool json)
+static void print_stats(struct xlb_maps *m, const struct snapshot *now, const struct snapshot *then,
+			bool json)
 {
 	char vip_name[XLB_VIP_STRLEN], addr[XLB_VIP_STRLEN];
 	struct xlb_vip_spec spec;
@@ -102,7 +102,8 @@ static void print_stats(struct xlb_maps *m, const struct snapshot *now,
 	} else {
 		printf("verdicts:");
 		for (int c = 0; c < XLB_CNT_MAX; c++)
-			printf(" %s %llu", xlb_counter_name(c), now->verdicts[c] - then->verdicts[c]);
+			printf(" %s %llu", xlb_counter_name(c),
+			       now->verdicts[c] - then->verdicts[c]);
 		printf("\n");
 	}
 	fflush(stdout);
@@ -131,7 +132,10 @@ int cmd_stats(int argc, char **argv)
 		{},
 	};
 	static struct snapshot then, now, zero;
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "stats", "xlb stats [--json] [--interval SEC]" };
+	struct cli_args a = { .argc = argc,
+			      .argv = argv,
+			      .cmd = "stats",
+			      .usage = "xlb stats [--json] [--interval SEC]" };
 	struct stats_opts o = {};
 	struct xlb_maps m;
 
@@ -232,7 +236,9 @@ static void walk_flow6(struct flow_walk *w)
 
 int cmd_flows(int argc, char **argv)
 {
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "flows", "xlb flows [VIP] [--json]" };
+	struct cli_args a = {
+		.argc = argc, .argv = argv, .cmd = "flows", .usage = "xlb flows [VIP] [--json]"
+	};
 	struct flow_walk w = { .first = true, .only_vip = XLB_MAX_VIPS };
 	struct xlb_maps m;
 

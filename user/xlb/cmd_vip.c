@@ -35,8 +35,12 @@ static int vip_add(int argc, char **argv)
 		{ "per-packet", no_argument, NULL, 'p' },
 		{},
 	};
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "vip add",
-			      "xlb vip add ADDR:PORT/PROTO [--sched rr|wrr] [--per-packet]" };
+	struct cli_args a = {
+		.argc = argc,
+		.argv = argv,
+		.cmd = "vip add",
+		.usage = "xlb vip add ADDR:PORT/PROTO [--sched rr|wrr] [--per-packet]"
+	};
 	struct vip_add_opts o = { .sched = XLB_SCHED_RR };
 	struct xlb_vip_spec v;
 	struct xlb_maps m;
@@ -62,7 +66,9 @@ static int vip_add(int argc, char **argv)
 
 static int vip_del(int argc, char **argv)
 {
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "vip del", "xlb vip del ADDR:PORT/PROTO" };
+	struct cli_args a = {
+		.argc = argc, .argv = argv, .cmd = "vip del", .usage = "xlb vip del ADDR:PORT/PROTO"
+	};
 	struct xlb_maps m;
 	__u32 id;
 	int err;
@@ -81,7 +87,9 @@ static int vip_del(int argc, char **argv)
 
 static int vip_list(int argc, char **argv)
 {
-	struct cli_args a = { .argc = argc, .argv = argv, .cmd = "vip list", "xlb vip list [--json]" };
+	struct cli_args a = {
+		.argc = argc, .argv = argv, .cmd = "vip list", .usage = "xlb vip list [--json]"
+	};
 	char name[XLB_VIP_STRLEN];
 	struct xlb_vip_spec spec;
 	struct xlb_backend be;
