@@ -44,7 +44,7 @@ struct packet {
 static __always_inline int parse_packet(void *data, void *data_end, struct packet *pkt)
 {
 	struct ethhdr *eth = data;
-	void *l3, *l4;
+	void *l3, *l4, *l3_end;
 	__be16 proto;
 
 	if ((void *)(eth + 1) > data_end)
@@ -71,6 +71,7 @@ static __always_inline int parse_packet(void *data, void *data_end, struct packe
 		if (ip->frag_off & bpf_htons(XLB_IP_MF | XLB_IP_OFFSET))
 			return -1;
 		l4 = (void *)ip + ip->ihl * 4;
+		l3_end = (void *)ip + bpf_ntohs(ip->tot_len);
 		pkt->family = 2; /* AF_INET */
 		pkt->proto = ip->protocol;
 		pkt->ip4 = ip;
@@ -80,6 +81,7 @@ static __always_inline int parse_packet(void *data, void *data_end, struct packe
 		if ((void *)(ip6 + 1) > data_end)
 			return -1;
 		l4 = ip6 + 1;
+		l3_end = l4 + bpf_ntohs(ip6->payload_len);
 		pkt->family = 10; /* AF_INET6 */
 		/* Extension headers (fragments included) are not walked: nexthdr must be L4. */
 		pkt->proto = ip6->nexthdr;
@@ -88,17 +90,21 @@ static __always_inline int parse_packet(void *data, void *data_end, struct packe
 		return -1;
 	}
 
+	/* A packet cut short (longer by its IP header than the frame) is not forwarded. The
+	 * frame may be longer than the packet: Ethernet pads short frames. */
+	if (l3_end > data_end)
+		return -1;
 	if (pkt->proto == IPPROTO_TCP) {
 		struct tcphdr *tcp = l4;
 
-		if ((void *)(tcp + 1) > data_end)
+		if ((void *)(tcp + 1) > data_end || (void *)(tcp + 1) > l3_end)
 			return -1;
 		pkt->sport = tcp->source;
 		pkt->dport = tcp->dest;
 	} else if (pkt->proto == IPPROTO_UDP) {
 		struct udphdr *udp = l4;
 
-		if ((void *)(udp + 1) > data_end)
+		if ((void *)(udp + 1) > data_end || (void *)(udp + 1) > l3_end)
 			return -1;
 		pkt->sport = udp->source;
 		pkt->dport = udp->dest;

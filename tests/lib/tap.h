@@ -29,15 +29,23 @@ static inline bool tap_check(bool ok, const char *name, const char *fmt_detail, 
 	return ok;
 }
 
+/* Each argument is evaluated once: ASSERT_OK(xlb_backend_del(...), ...) deletes once. */
 #define ASSERT_TRUE(cond, name) tap_check(!!(cond), name, "expected true (%lld %lld)", 0, 0)
-#define ASSERT_OK(err, name) \
-	tap_check((long long)(err) == 0, name, "expected 0, got %lld (%lld)", (long long)(err), 0)
-#define ASSERT_EQ(got, want, name)                                             \
-	tap_check((long long)(got) == (long long)(want), name, "got %lld, want %lld", \
-		  (long long)(got), (long long)(want))
-#define ASSERT_LE(got, max, name)                                             \
-	tap_check((long long)(got) <= (long long)(max), name, "got %lld, max %lld", \
-		  (long long)(got), (long long)(max))
+#define ASSERT_OK(err, name)                                                             \
+	({                                                                               \
+		long long _e = (long long)(err);                                         \
+		tap_check(_e == 0, name, "expected 0, got %lld (%lld)", _e, 0);          \
+	})
+#define ASSERT_EQ(got, want, name)                                                       \
+	({                                                                               \
+		long long _g = (long long)(got), _w = (long long)(want);                 \
+		tap_check(_g == _w, name, "got %lld, want %lld", _g, _w);                \
+	})
+#define ASSERT_LE(got, max, name)                                                        \
+	({                                                                               \
+		long long _g = (long long)(got), _m = (long long)(max);                  \
+		tap_check(_g <= _m, name, "got %lld, max %lld", _g, _m);                 \
+	})
 #define ASSERT_MEM_EQ(got, want, len, name) \
 	tap_check(memcmp(got, want, len) == 0, name, "bytes differ (%lld %lld)", 0, (long long)(len))
 

@@ -323,7 +323,8 @@ int xlb_backend_update(struct xlb_maps *m, __u32 slot, int weight, int admin, in
 	err = xlb_backend_get(m, slot, &be);
 	if (err)
 		return err;
-	if (weight > XLB_MAX_WEIGHT || admin > XLB_ADMIN_DOWN || health > XLB_HEALTH_DOWN)
+	if (weight < XLB_KEEP || weight > XLB_MAX_WEIGHT || admin < XLB_KEEP ||
+	    admin > XLB_ADMIN_DOWN || health < XLB_KEEP || health > XLB_HEALTH_DOWN)
 		return -EINVAL;
 	old = be;
 	if (weight != XLB_KEEP)
