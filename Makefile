@@ -17,14 +17,14 @@ LDLIBS     := -lxdp -lbpf -lelf -lz
 DEPS := build-essential clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev iproute2 ethtool nginx wrk curl perl
 
-BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o
-SKELS     := $(BUILD)/xlb.skel.h $(BUILD)/pass.skel.h
+BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o $(BUILD)/bench_floor.bpf.o
+SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
 LIB_SRCS  := $(wildcard user/lib/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(wildcard user/xlb/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c tests/bpf/*.c))
-TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(wildcard tools/*.c))
+TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out %.bpf.c,$(wildcard tools/*.c)))
 HEADERS   := $(wildcard include/xlb/*.h user/lib/*.h tests/lib/*.h)
 
 .PHONY: all deps test bench lab lab-down clean
@@ -35,6 +35,11 @@ deps:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(DEPS); fi
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/xlb/abi.h
+	@mkdir -p $(@D)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# BPF programs that only the benchmarks load.
+$(BUILD)/%.bpf.o: tools/%.bpf.c include/xlb/abi.h
 	@mkdir -p $(@D)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
