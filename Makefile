@@ -15,7 +15,7 @@ LDLIBS     := -lxdp -lbpf -lelf -lz
 
 # Debian packages every part of the project needs (build, tests, lab, benchmarks).
 DEPS := build-essential clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
-	zlib1g-dev iproute2 ethtool nginx wrk curl perl
+	zlib1g-dev iproute2 ethtool nginx wrk curl perl python3 procps
 
 BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o $(BUILD)/bench_floor.bpf.o
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
