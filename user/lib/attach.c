@@ -3,32 +3,19 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
-#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xlb/abi.h>
 
 #include "attach.h"
 #include "maps.h"
+#include "pindir.h"
 #include "xlb.skel.h"
 
 /* The program's name in the object, and so in `xdp-loader status` and bpftool. */
 #define XLB_PROG_NAME "xlb"
-
-int xlb_bpffs_ensure(void)
-{
-	struct statfs st;
-
-	if (statfs(XLB_PIN_ROOT, &st) == 0 && st.f_type == BPF_FS_MAGIC)
-		return 0;
-	if (mount("bpf", XLB_PIN_ROOT, "bpf", 0, "mode=0700") < 0)
-		return -errno;
-	return 0;
-}
 
 __u32 xlb_pinned_flows(void)
 {

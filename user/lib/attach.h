@@ -7,9 +7,6 @@
 #include <linux/types.h>
 #include <xdp/libxdp.h>
 
-/* Mounts bpffs on /sys/fs/bpf when nothing is mounted there. 0 or -errno. */
-int xlb_bpffs_ensure(void);
-
 /* Loads the program (reusing the pinned maps, or pinning new ones) and attaches it to
  * ifindex. flows: flow-table size per family, 0 for the default or the size of the maps
  * already pinned. -EEXIST when xlb is attached there already; -EBUSY when flows differs

@@ -13,20 +13,13 @@
 
 #include "maps.h"
 
-#define MAP_FIELDS(X)                                                                           \
-	X(vip4, XLB_MAP_VIP4)                                                                   \
-	X(vip6, XLB_MAP_VIP6) X(vips, XLB_MAP_VIPS) X(rings, XLB_MAP_RINGS)                     \
-		X(cursor, XLB_MAP_CURSOR) X(backends, XLB_MAP_BACKENDS) X(flow4, XLB_MAP_FLOW4) \
-			X(flow6, XLB_MAP_FLOW6) X(tx_ports, XLB_MAP_TX_PORTS)                   \
-				X(vip_stats, XLB_MAP_VIP_STATS) X(be_stats, XLB_MAP_BE_STATS)   \
-					X(verdicts, XLB_MAP_VERDICTS)
-
-const char *xlb_pin_dir(void)
-{
-	const char *dir = getenv("XLB_PIN_DIR");
-
-	return dir && *dir ? dir : XLB_PIN_DIR_DEFAULT;
-}
+#define MAP_FIELDS(X)                                                                         \
+	X(vip4, XLB_MAP_VIP4)                                                                 \
+	X(vip6, XLB_MAP_VIP6)                                                                 \
+	X(vips, XLB_MAP_VIPS) X(rings, XLB_MAP_RINGS) X(cursor, XLB_MAP_CURSOR)               \
+		X(backends, XLB_MAP_BACKENDS) X(flow4, XLB_MAP_FLOW4) X(flow6, XLB_MAP_FLOW6) \
+			X(tx_ports, XLB_MAP_TX_PORTS) X(vip_stats, XLB_MAP_VIP_STATS)         \
+				X(be_stats, XLB_MAP_BE_STATS) X(verdicts, XLB_MAP_VERDICTS)
 
 static void maps_reset(struct xlb_maps *m)
 {

@@ -12,8 +12,7 @@ struct xlb_maps {
 	int lock_fd; /* the pin dir, flock()ed while a change is made; -1 when not pinned */
 };
 
-/* The pin dir: $XLB_PIN_DIR or /sys/fs/bpf/xlb. */
-const char *xlb_pin_dir(void);
+#include "pindir.h"
 
 /* 0, -ENOENT when xlb's maps are not pinned there (not attached), or another -errno. */
 int xlb_maps_open_pinned(struct xlb_maps *m, const char *pin_dir);
