@@ -10,22 +10,26 @@ ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
 # -mcpu=v3: atomic fetch-and-add for the round-robin cursor.
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -Iinclude -I$(ARCH_INC)
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser/lib -I$(BUILD)
+CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser/lib -Iuser/xlbd -I$(BUILD)
 LDLIBS     := -lxdp -lbpf -lelf -lz
+XLBD_LIBS  := -levent -linih
 
 # Debian packages every part of the project needs (build, tests, lab, benchmarks).
 DEPS := build-essential clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
-	zlib1g-dev iproute2 ethtool nginx wrk curl perl python3 procps
+	zlib1g-dev libevent-dev libinih-dev iproute2 ethtool nginx wrk curl perl python3 procps
 
 BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o $(BUILD)/bench_floor.bpf.o
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
 LIB_SRCS  := $(wildcard user/lib/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+# xlbd's modules; the daemon's main is added when it exists (issue 3, in progress).
+XLBD_SRCS := $(filter-out user/xlbd/main.c,$(wildcard user/xlbd/*.c))
+XLBD_OBJS := $(XLBD_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(wildcard user/xlb/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c tests/bpf/*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out %.bpf.c,$(wildcard tools/*.c)))
-HEADERS   := $(wildcard include/xlb/*.h user/lib/*.h tests/lib/*.h)
+HEADERS   := $(wildcard include/xlb/*.h user/lib/*.h user/xlbd/*.h tests/lib/*.h)
 
 .PHONY: all deps test bench lab lab-down clean
 all: $(BUILD)/xlb $(BPF_OBJS) $(TEST_BINS) $(TOOL_BINS)
@@ -56,8 +60,11 @@ $(BUILD)/libxlb.a: $(LIB_OBJS)
 $(BUILD)/xlb: $(CLI_OBJS) $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libxlb.a
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/libxlbd.a: $(XLBD_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libxlbd.a $(BUILD)/libxlb.a
+	$(CC) $(CFLAGS) $^ -o $@ $(XLBD_LIBS) $(LDLIBS)
 
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
