@@ -18,7 +18,8 @@ static __always_inline struct xlb_backend *flow_backend(const struct xlb_flow *f
 	__u32 slot = flow->backend;
 	struct xlb_backend *be = bpf_map_lookup_elem(&xlb_backends, &slot);
 
-	if (!be || !be->in_use || be->gen != flow->gen)
+	/* vip_id too: never another VIP's backend, even from a slot read while rewritten */
+	if (!be || !be->in_use || be->gen != flow->gen || be->vip_id != flow->vip_id)
 		return NULL;
 	if (be->admin == XLB_ADMIN_DOWN || be->health == XLB_HEALTH_DOWN)
 		return NULL;

@@ -131,8 +131,12 @@ int xlb_attach(int ifindex, enum xdp_attach_mode mode, __u32 flows)
 		flows = pinned ? pinned : XLB_DEFAULT_FLOWS;
 
 	skel = xlb_bpf__open_opts(&open_opts);
-	if (!skel)
-		return -errno;
+	if (!skel) {
+		err = -errno;
+		if (!pinned)
+			rmdir(xlb_pin_dir());
+		return err;
+	}
 	err = bpf_map__set_max_entries(skel->maps.xlb_flow4, flows);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.xlb_flow6, flows);
@@ -157,6 +161,12 @@ int xlb_attach(int ifindex, enum xdp_attach_mode mode, __u32 flows)
 	if (!err)
 		err = pin_attached_prog(prog, ifindex);
 out:
+	/* A first attach that failed leaves nothing behind: maps pinned without a program
+	 * would make every later command believe xlb is attached. */
+	if (err && !pinned) {
+		bpf_object__unpin_maps(skel->obj, NULL);
+		rmdir(xlb_pin_dir());
+	}
 	xdp_program__close(prog);
 	xlb_bpf__destroy(skel);
 	return err;

@@ -13,17 +13,36 @@
 
 #include "maps.h"
 
-#define MAP_FIELDS(X)                                                                         \
-	X(vip4, XLB_MAP_VIP4)                                                                 \
-	X(vip6, XLB_MAP_VIP6)                                                                 \
-	X(vips, XLB_MAP_VIPS) X(rings, XLB_MAP_RINGS) X(cursor, XLB_MAP_CURSOR)               \
-		X(backends, XLB_MAP_BACKENDS) X(flow4, XLB_MAP_FLOW4) X(flow6, XLB_MAP_FLOW6) \
-			X(tx_ports, XLB_MAP_TX_PORTS) X(vip_stats, XLB_MAP_VIP_STATS)         \
-				X(be_stats, XLB_MAP_BE_STATS) X(verdicts, XLB_MAP_VERDICTS)
+/* Every map: its field in struct xlb_maps, its pin name, its key and value sizes. */
+#define MAP_FIELDS(X)                                                  \
+	X(vip4, XLB_MAP_VIP4, struct xlb_vip4_key, __u32)              \
+	X(vip6, XLB_MAP_VIP6, struct xlb_vip6_key, __u32)              \
+	X(vips, XLB_MAP_VIPS, __u32, struct xlb_vip)                   \
+	X(rings, XLB_MAP_RINGS, __u32, struct xlb_ring)                \
+	X(cursor, XLB_MAP_CURSOR, __u32, __u64)                        \
+	X(backends, XLB_MAP_BACKENDS, __u32, struct xlb_backend)       \
+	X(flow4, XLB_MAP_FLOW4, struct xlb_flow4_key, struct xlb_flow) \
+	X(flow6, XLB_MAP_FLOW6, struct xlb_flow6_key, struct xlb_flow) \
+	X(tx_ports, XLB_MAP_TX_PORTS, __u32, __u32)                    \
+	X(vip_stats, XLB_MAP_VIP_STATS, __u32, struct xlb_stats)       \
+	X(be_stats, XLB_MAP_BE_STATS, __u32, struct xlb_stats)         \
+	X(verdicts, XLB_MAP_VERDICTS, __u32, __u64)
+
+/* A pinned map is used with this build's struct layouts: one of another layout (pinned by
+ * another version of xlb) would be read into buffers of the wrong size. */
+static int check_layout(int fd, size_t key_size, size_t value_size)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		return -errno;
+	return info.key_size == key_size && info.value_size == value_size ? 0 : -EPROTO;
+}
 
 static void maps_reset(struct xlb_maps *m)
 {
-#define X(field, name) m->field = -1;
+#define X(field, name, key, value) m->field = -1;
 	MAP_FIELDS(X)
 #undef X
 	m->lock_fd = -1;
@@ -38,13 +57,12 @@ int xlb_maps_open_pinned(struct xlb_maps *m, const char *pin_dir)
 	m->lock_fd = open(pin_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (m->lock_fd < 0)
 		return errno == ENOTDIR ? -ENOENT : -errno;
-#define X(field, name)                                        \
-	snprintf(path, sizeof(path), "%s/%s", pin_dir, name); \
-	m->field = bpf_obj_get(path);                         \
-	if (m->field < 0) {                                   \
-		err = -errno;                                 \
-		goto fail;                                    \
-	}
+#define X(field, name, key, value)                                                        \
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, name);                             \
+	m->field = bpf_obj_get(path);                                                     \
+	err = m->field < 0 ? -errno : check_layout(m->field, sizeof(key), sizeof(value)); \
+	if (err)                                                                          \
+		goto fail;
 	MAP_FIELDS(X)
 #undef X
 	return 0;
@@ -58,7 +76,7 @@ int xlb_maps_from_object(struct xlb_maps *m, struct bpf_object *obj)
 	struct bpf_map *map;
 
 	maps_reset(m);
-#define X(field, name)                                        \
+#define X(field, name, key, value)                            \
 	map = bpf_object__find_map_by_name(obj, name);        \
 	if (!map || (m->field = dup(bpf_map__fd(map))) < 0) { \
 		xlb_maps_close(m);                            \
@@ -71,9 +89,9 @@ int xlb_maps_from_object(struct xlb_maps *m, struct bpf_object *obj)
 
 void xlb_maps_close(struct xlb_maps *m)
 {
-#define X(field, name)           \
-	if (m->field >= 0)       \
-		close(m->field); \
+#define X(field, name, key, value) \
+	if (m->field >= 0)         \
+		close(m->field);   \
 	m->field = -1;
 	MAP_FIELDS(X)
 #undef X

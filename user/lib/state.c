@@ -143,12 +143,38 @@ int xlb_vip_add(struct xlb_maps *m, const struct xlb_vip_spec *v, enum xlb_sched
 	return 0;
 }
 
+/* Makes ifindex a redirect target; *created says whether this call added it. */
+static int tx_port_hold(struct xlb_maps *m, __u32 ifindex, bool *created)
+{
+	__u32 value;
+	int err;
+
+	*created = false;
+	if (!ifindex || !map_lookup(m->tx_ports, &ifindex, &value))
+		return 0;
+	err = map_update(m->tx_ports, &ifindex, &ifindex, BPF_NOEXIST);
+	*created = !err;
+	return err == -EEXIST ? 0 : err;
+}
+
+/* Removes ifindex from the redirect targets once no backend in use egresses through it:
+ * the devmap is small (64 interfaces) and must not fill up with interfaces of the past. */
+static void tx_port_release(struct xlb_maps *m, __u32 ifindex)
+{
+	struct xlb_backend be;
+
+	for (__u32 slot = 0; slot < XLB_MAX_BACKENDS; slot++)
+		if (!xlb_backend_get(m, slot, &be) && be.ifindex == ifindex)
+			return;
+	bpf_map_delete_elem(m->tx_ports, &ifindex);
+}
+
 int xlb_vip_del(struct xlb_maps *m, __u32 id)
 {
 	struct xlb_vip vip, none = {};
 	struct xlb_vip_spec spec;
 	struct xlb_backend be;
-	int err;
+	int err, ret;
 
 	err = xlb_vip_get(m, id, &vip);
 	if (err)
@@ -158,14 +184,21 @@ int xlb_vip_del(struct xlb_maps *m, __u32 id)
 	err = vip_hash_op(m, &spec, VIP_DELETE, NULL);
 	if (err)
 		return err;
+	/* From here on packets no longer see the VIP: finish removing it whatever fails, so
+	 * that it is never left listed but unreachable, and report the first failure. */
 	for (__u32 slot = 0; slot < XLB_MAX_BACKENDS; slot++) {
 		if (xlb_backend_get(m, slot, &be) || be.vip_id != id)
 			continue;
 		be.in_use = 0;
-		map_update(m->backends, &slot, &be, BPF_ANY);
+		ret = map_update(m->backends, &slot, &be, BPF_ANY);
+		if (!ret)
+			tx_port_release(m, be.ifindex);
+		err = err ?: ret;
 	}
-	vip_reset_slots(m, id);
-	return map_update(m->vips, &id, &none, BPF_ANY);
+	ret = vip_reset_slots(m, id);
+	err = err ?: ret;
+	ret = map_update(m->vips, &id, &none, BPF_ANY);
+	return err ?: ret;
 }
 
 void xlb_backend_addr(const struct xlb_backend *be, struct xlb_addr *addr)
@@ -265,6 +298,7 @@ int xlb_backend_add(struct xlb_maps *m, __u32 vip_id, const struct xlb_backend_s
 		    __u32 *slot_out)
 {
 	struct xlb_backend be, old;
+	bool port_created;
 	struct xlb_vip vip;
 	__u32 slot;
 	int err;
@@ -284,12 +318,10 @@ int xlb_backend_add(struct xlb_maps *m, __u32 vip_id, const struct xlb_backend_s
 	if (slot == XLB_MAX_BACKENDS)
 		return -ENOSPC;
 
-	if (spec->ifindex) {
-		err = map_update(m->tx_ports, &spec->ifindex, &spec->ifindex, BPF_ANY);
-		if (err)
-			return err;
-	}
 	err = zero_percpu(m->be_stats, slot, sizeof(struct xlb_stats));
+	if (err)
+		return err;
+	err = tx_port_hold(m, spec->ifindex, &port_created);
 	if (err)
 		return err;
 	be = (struct xlb_backend){
@@ -308,8 +340,11 @@ int xlb_backend_add(struct xlb_maps *m, __u32 vip_id, const struct xlb_backend_s
 	memcpy(be.addr, spec->addr.addr, 16);
 	old.in_use = 0;
 	err = backend_commit(m, slot, &be, &old);
-	if (err)
+	if (err) {
+		if (port_created)
+			bpf_map_delete_elem(m->tx_ports, &spec->ifindex);
 		return err;
+	}
 	if (slot_out)
 		*slot_out = slot;
 	return 0;
@@ -347,7 +382,10 @@ int xlb_backend_del(struct xlb_maps *m, __u32 slot)
 	old = be;
 	/* Out of the slot first (its flows reschedule at once), then out of the ring. */
 	be.in_use = 0;
-	return backend_commit(m, slot, &be, &old);
+	err = backend_commit(m, slot, &be, &old);
+	if (!err)
+		tx_port_release(m, be.ifindex);
+	return err;
 }
 
 static int read_percpu_stats(int fd, __u32 index, struct xlb_stats *out)

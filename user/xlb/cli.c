@@ -102,6 +102,10 @@ void cli_open_maps(struct xlb_maps *m)
 		die("xlb is not attached: no maps pinned in %s (run 'xlb attach DEV'; is bpffs "
 		    "mounted on /sys/fs/bpf?)",
 		    xlb_pin_dir());
+	if (err == -EPROTO)
+		die("the maps pinned in %s are from another version of xlb: detach it everywhere "
+		    "and remove that directory",
+		    xlb_pin_dir());
 	if (err)
 		die_err(err, xlb_pin_dir());
 }

@@ -309,11 +309,11 @@ int cmd_backend_setup(int argc, char **argv)
 	cli_parse(&a, cli_no_opts, cli_ignore_opt, NULL);
 	cli_want_args(&a, 1, 1);
 	cli_parse_vip(a.pos[0], &v);
-	write_sysctl("/proc/sys/net/ipv4/conf/all/arp_ignore", "1");
-	write_sysctl("/proc/sys/net/ipv4/conf/all/arp_announce", "2");
 	err = xlb_lo_addr_add(&v.ip);
 	if (err)
 		die_err(err, "adding the VIP to lo");
+	write_sysctl("/proc/sys/net/ipv4/conf/all/arp_ignore", "1");
+	write_sysctl("/proc/sys/net/ipv4/conf/all/arp_announce", "2");
 	printf("VIP address of %s is on lo; arp_ignore=1, arp_announce=2\n", a.pos[0]);
 	return 0;
 }

@@ -36,13 +36,20 @@ static void take_snapshot(struct xlb_maps *m, struct snapshot *s)
 			xlb_read_backend_stats(m, slot, &s->backend[slot]);
 }
 
+/* A counter that went down was reset (its VIP id or backend slot was reused): all of its
+ * value is new since then. */
+static __u64 counter_delta(__u64 now, __u64 then)
+{
+	return now >= then ? now - then : now;
+}
+
 static struct xlb_stats stats_delta(const struct xlb_stats *now, const struct xlb_stats *then)
 {
 	return (struct xlb_stats){
-		.packets = now->packets - then->packets,
-		.bytes = now->bytes - then->bytes,
-		.new_flows = now->new_flows - then->new_flows,
-		.drops = now->drops - then->drops,
+		.packets = counter_delta(now->packets, then->packets),
+		.bytes = counter_delta(now->bytes, then->bytes),
+		.new_flows = counter_delta(now->new_flows, then->new_flows),
+		.drops = counter_delta(now->drops, then->drops),
 	};
 }
 
@@ -183,8 +190,10 @@ static void print_flow(struct flow_walk *w, const struct xlb_addr *client, __u16
 	xlb_vip_to_spec(&vip, &spec);
 	xlb_format_vip(&spec, vip_name, sizeof(vip_name));
 	xlb_format_addr(client, caddr, sizeof(caddr));
-	/* A flow whose slot was freed or reused is rescheduled at its next packet. */
-	live = !xlb_backend_get(w->m, f->backend, &be) && be.gen == f->gen;
+	/* The program's own test (bpf/sched.h flow_backend): a flow whose slot was freed or
+	 * reused, or whose backend is down, is rescheduled at its next packet. */
+	live = !xlb_backend_get(w->m, f->backend, &be) && be.gen == f->gen &&
+	       be.vip_id == f->vip_id && be.admin != XLB_ADMIN_DOWN && be.health != XLB_HEALTH_DOWN;
 	if (live) {
 		xlb_backend_addr(&be, &a);
 		xlb_format_addr(&a, baddr, sizeof(baddr));
