@@ -9,9 +9,7 @@
 
 #include "cli.h"
 #include "netlink.h"
-
-/* How long `backend add` waits for an ARP/ND answer when the MAC is not known yet. */
-#define RESOLVE_TIMEOUT_MS 1000
+#include "resolve.h"
 
 struct backend_opts {
 	long weight; /* XLB_KEEP when not given */
@@ -52,37 +50,12 @@ static void backend_opt(int opt, const char *arg, void *ctx)
 }
 
 /* The egress interface and the MACs of a new backend, from the options or the kernel. */
-static void backend_spec(const struct backend_opts *o, const char *addr_str,
-			 struct xlb_backend_spec *spec)
+static void backend_spec(const struct backend_opts *o, struct xlb_backend_spec *spec)
 {
-	char ifname[IF_NAMESIZE] = "?";
-	int ifindex, err;
+	char err[256];
 
-	if (o->dev) {
-		ifindex = if_nametoindex(o->dev);
-		if (!ifindex)
-			die("no interface '%s' in this network namespace", o->dev);
-	} else {
-		err = xlb_route_ifindex(&spec->addr, &ifindex);
-		if (err)
-			die("no route to backend %s: give --dev DEV, or add a route", addr_str);
-	}
-	spec->ifindex = ifindex;
-	if_indextoname(ifindex, ifname);
-	err = xlb_if_mac(ifindex, spec->src_mac);
-	if (err)
-		die_err(err, ifname);
-	if (o->have_mac) {
-		memcpy(spec->mac, o->mac, 6);
-		return;
-	}
-	err = xlb_neigh_resolve(ifindex, &spec->addr, RESOLVE_TIMEOUT_MS, spec->mac);
-	if (err == -EHOSTUNREACH)
-		die("cannot resolve the MAC of backend %s on %s (no ARP/ND answer): check that it "
-		    "is up on that segment, or give --mac",
-		    addr_str, ifname);
-	if (err)
-		die_err(err, "neighbour lookup");
+	if (xlb_backend_resolve(spec, o->dev, o->have_mac ? o->mac : NULL, err, sizeof(err)))
+		die("%s", err);
 }
 
 static int backend_add(int argc, char **argv)
@@ -114,7 +87,7 @@ static int backend_add(int argc, char **argv)
 	cli_open_maps(&m);
 	vip_id = cli_find_vip(&m, a.pos[0]);
 	/* Resolve before taking the lock: an ARP wait must not hold up the daemon. */
-	backend_spec(&o, a.pos[1], &spec);
+	backend_spec(&o, &spec);
 	cli_lock(&m);
 	vip_id = cli_find_vip(&m, a.pos[0]);
 	err = xlb_backend_add(&m, vip_id, &spec, NULL);
