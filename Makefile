@@ -22,7 +22,7 @@ BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o $(BUILD)/bench_floor.bpf.o
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
 LIB_SRCS  := $(wildcard user/lib/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-# xlbd's modules; the daemon's main is added when it exists (issue 3, in progress).
+# xlbd's modules, in a library that the daemon and the unit tests link.
 XLBD_SRCS := $(filter-out user/xlbd/main.c,$(wildcard user/xlbd/*.c))
 XLBD_OBJS := $(XLBD_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(wildcard user/xlb/*.c)
@@ -31,8 +31,11 @@ TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c tes
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out %.bpf.c,$(wildcard tools/*.c)))
 HEADERS   := $(wildcard include/xlb/*.h user/lib/*.h user/xlbd/*.h tests/lib/*.h)
 
-.PHONY: all deps test bench lab lab-down clean
-all: $(BUILD)/xlb $(BPF_OBJS) $(TEST_BINS) $(TOOL_BINS)
+PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
+
+.PHONY: all deps test bench lab lab-down install clean
+all: $(BUILD)/xlb $(BUILD)/xlbd $(BPF_OBJS) $(TEST_BINS) $(TOOL_BINS)
 
 deps:
 	@if dpkg -s $(DEPS) >/dev/null 2>&1; then echo "deps: all installed"; else \
@@ -63,6 +66,9 @@ $(BUILD)/xlb: $(CLI_OBJS) $(BUILD)/libxlb.a
 $(BUILD)/libxlbd.a: $(XLBD_OBJS)
 	$(AR) rcs $@ $^
 
+$(BUILD)/xlbd: $(BUILD)/user/xlbd/main.o $(BUILD)/libxlbd.a $(BUILD)/libxlb.a
+	$(CC) $(CFLAGS) $^ -o $@ $(XLBD_LIBS) $(LDLIBS)
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libxlbd.a $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(XLBD_LIBS) $(LDLIBS)
 
@@ -81,6 +87,18 @@ lab: deps all
 
 lab-down:
 	tools/lab.sh down
+
+# Binaries, the BPF object (also embedded in them), the systemd unit and the example config;
+# an existing /etc/xlb/xlb.conf is left as it is.
+install: all
+	install -D -m 0755 $(BUILD)/xlb $(DESTDIR)$(PREFIX)/sbin/xlb
+	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
+	install -D -m 0644 $(BUILD)/xlb.bpf.o $(DESTDIR)$(PREFIX)/lib/xlb/xlb.bpf.o
+	install -D -m 0644 etc/xlbd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/xlbd.service
+	install -D -m 0644 etc/xlb.conf $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf.example
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/xlb/README.md
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf ] || \
+		install -m 0644 etc/xlb.conf $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf
 
 clean:
 	rm -rf $(BUILD)

@@ -201,6 +201,25 @@ int xlb_vip_del(struct xlb_maps *m, __u32 id)
 	return err ?: ret;
 }
 
+int xlb_vip_set_sched(struct xlb_maps *m, __u32 id, enum xlb_sched sched)
+{
+	struct xlb_vip vip, old;
+	int err;
+
+	err = xlb_vip_get(m, id, &vip);
+	if (err)
+		return err;
+	old = vip;
+	vip.sched = sched;
+	err = map_update(m->vips, &id, &vip, BPF_ANY);
+	if (err)
+		return err;
+	err = xlb_ring_rebuild(m, id);
+	if (err)
+		map_update(m->vips, &id, &old, BPF_ANY);
+	return err;
+}
+
 void xlb_backend_addr(const struct xlb_backend *be, struct xlb_addr *addr)
 {
 	addr->family = be->family;

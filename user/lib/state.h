@@ -31,6 +31,8 @@ int xlb_vip_find(struct xlb_maps *m, const struct xlb_vip_spec *v, __u32 *id);
 /* -ENOENT when the id is not in use. */
 int xlb_vip_get(struct xlb_maps *m, __u32 id, struct xlb_vip *vip);
 void xlb_vip_to_spec(const struct xlb_vip *vip, struct xlb_vip_spec *v);
+/* Changes the scheduler; the ring is rebuilt, flows keep their backends. */
+int xlb_vip_set_sched(struct xlb_maps *m, __u32 id, enum xlb_sched sched);
 /* Removes the VIP and all its backends. */
 int xlb_vip_del(struct xlb_maps *m, __u32 id);
 

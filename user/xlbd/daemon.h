@@ -11,6 +11,7 @@
 #include "config.h"
 #include "maps.h"
 #include "probe.h"
+#include "state.h"
 
 /* One health-checked backend: a backend slot of a VIP the config owns. */
 struct health_target {
@@ -21,12 +22,13 @@ struct health_target {
 	struct sockaddr_storage probe_addr; /* the backend's address, the VIP's port */
 	socklen_t probe_addrlen;
 	struct probe_spec spec;
-	bool up;             /* the health state written to the maps */
+	bool up;	     /* the health state written to the maps */
 	unsigned int streak; /* results in a row that contradict `up` */
 	unsigned long checks_ok, checks_failed, transitions;
 	long last_latency_us;
 	bool in_flight;
-	bool seen;           /* still in the maps at the last scan */
+	bool seen; /* still in the maps at the last scan */
+	bool gone; /* removed while a probe was in flight: its callback frees it */
 	struct event *timer;
 	struct xlbd *d;
 };

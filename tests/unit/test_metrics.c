@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xlbd's /metrics and /status over real HTTP: the maps of a loaded, unpinned program with a
+ * VIP of the config and one that is not, packets run through BPF_PROG_TEST_RUN so that every
+ * counter has a known value, a hand-made struct xlbd with health targets, and libevent's HTTP
+ * client on the same event base as the server.
+ *
+ * XLB_METRICS_BENCH=1 in the environment adds a measurement (not a test): the cost of a
+ * scrape with 1M entries in the flow table.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "xlb.skel.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+#include "maps.h"
+#include "metrics.h"
+#include "state.h"
+#include "../lib/tap.h"
+
+#define TEST_FLOWS 4096
+#define LO_IFINDEX 1
+#define FRAME_LEN (ETH_HLEN + sizeof(struct iphdr) + sizeof(struct tcphdr))
+
+static const __u8 lb_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0xaa, 0x01 };
+static const __u8 client_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0xcc, 0x01 };
+
+static const char config_text[] = "[lb]\n"
+				  "interface = lo\n"
+				  "[vip web]\n"
+				  "address = 10.10.0.100:80/tcp\n"
+				  "backend = 10.10.0.11\n"
+				  "backend = 10.10.0.12 weight=2\n"
+				  "check = tcp\n"
+				  "interval = 250ms\n"
+				  "timeout = 200ms\n";
+
+struct env {
+	struct xlb_bpf *skel;
+	struct xlbd d;
+	__u32 web, other, b1, b2;
+};
+
+static bool load(struct env *e, __u32 flows)
+{
+	struct bpf_map *map;
+	int err;
+
+	e->skel = xlb_bpf__open();
+	if (!ASSERT_TRUE(e->skel, "open skeleton"))
+		return false;
+	bpf_object__for_each_map(map, e->skel->obj) bpf_map__set_pin_path(map, NULL);
+	bpf_map__set_max_entries(e->skel->maps.xlb_flow4, flows);
+	bpf_map__set_max_entries(e->skel->maps.xlb_flow6, flows);
+	err = xlb_bpf__load(e->skel);
+	if (!err)
+		err = xlb_maps_from_object(&e->d.maps, e->skel->obj);
+	if (!ASSERT_OK(err, "load skeleton")) {
+		xlb_bpf__destroy(e->skel);
+		e->skel = NULL;
+		return false;
+	}
+	return true;
+}
+
+static void unload(struct env *e)
+{
+	xlb_maps_close(&e->d.maps);
+	xlb_bpf__destroy(e->skel);
+}
+
+static int add_vip(struct env *e, const char *s, __u32 *id)
+{
+	struct xlb_vip_spec spec;
+	int err = xlb_parse_vip(s, &spec);
+
+	return err ? err : xlb_vip_add(&e->d.maps, &spec, XLB_SCHED_RR, false, id);
+}
+
+static int add_backend(struct env *e, __u32 vip, const char *addr, __u8 last, __u32 *slot)
+{
+	struct xlb_backend_spec spec = { .weight = 1, .ifindex = LO_IFINDEX };
+	int err = xlb_parse_addr(addr, &spec.addr);
+
+	memcpy(spec.mac, (__u8[]){ 0x02, 0, 0, 0, 0xbb, last }, ETH_ALEN);
+	memcpy(spec.src_mac, lb_mac, ETH_ALEN);
+	return err ? err : xlb_backend_add(&e->d.maps, vip, &spec, slot);
+}
+
+/* An IPv4 TCP SYN or UDP datagram from 10.0.0.1:sport, FRAME_LEN bytes either way. */
+static __u32 run_packet(struct env *e, const char *dst, __u16 dport, __u8 proto, __u16 sport)
+{
+	__u8 frame[FRAME_LEN] = {}, out[256];
+	struct ethhdr *eth = (void *)frame;
+	struct iphdr *ip = (void *)(eth + 1);
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = frame, .data_size_in = sizeof(frame),
+		    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+
+	memcpy(eth->h_dest, lb_mac, ETH_ALEN);
+	memcpy(eth->h_source, client_mac, ETH_ALEN);
+	eth->h_proto = htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->tot_len = htons(sizeof(frame) - ETH_HLEN);
+	ip->ttl = 64;
+	ip->protocol = proto;
+	inet_pton(AF_INET, "10.0.0.1", &ip->saddr);
+	inet_pton(AF_INET, dst, &ip->daddr);
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr *tcp = (void *)(ip + 1);
+
+		tcp->source = htons(sport);
+		tcp->dest = htons(dport);
+		tcp->doff = 5;
+		tcp->syn = 1;
+	} else {
+		struct udphdr *udp = (void *)(ip + 1);
+
+		udp->source = htons(sport);
+		udp->dest = htons(dport);
+		udp->len = htons(sizeof(frame) - ETH_HLEN - sizeof(*ip));
+	}
+	if (bpf_prog_test_run_opts(bpf_program__fd(e->skel->progs.xlb), &opts))
+		return ~0u;
+	return opts.retval;
+}
+
+/* ---- a tiny HTTP client on the same event base ---- */
+
+struct response {
+	int code; /* 0: no response */
+	char type[128];
+	char allow[64];
+	char *body;
+	size_t len;
+	struct event_base *base;
+};
+
+static void on_response(struct evhttp_request *req, void *arg)
+{
+	struct response *r = arg;
+	const char *h;
+
+	if (req && evhttp_request_get_response_code(req)) {
+		struct evbuffer *in = evhttp_request_get_input_buffer(req);
+
+		r->code = evhttp_request_get_response_code(req);
+		h = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+		snprintf(r->type, sizeof(r->type), "%s", h ? h : "");
+		h = evhttp_find_header(evhttp_request_get_input_headers(req), "Allow");
+		snprintf(r->allow, sizeof(r->allow), "%s", h ? h : "");
+		r->len = evbuffer_get_length(in);
+		r->body = calloc(1, r->len + 1);
+		if (r->body)
+			evbuffer_remove(in, r->body, r->len);
+	}
+	event_base_loopbreak(r->base);
+}
+
+/* Fetches path; the loop serves the server and the client until the answer is in. */
+static void fetch(struct event_base *base, __u16 port, enum evhttp_cmd_type cmd, const char *path,
+		  struct response *r)
+{
+	struct evhttp_connection *conn = evhttp_connection_base_new(base, NULL, "127.0.0.1", port);
+	struct evhttp_request *req = evhttp_request_new(on_response, r);
+	struct timeval deadline = { 10, 0 };
+
+	memset(r, 0, sizeof(*r));
+	r->base = base;
+	evhttp_connection_set_timeout(conn, 5);
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Host", "127.0.0.1");
+	if (evhttp_make_request(conn, req, cmd, path) == 0) {
+		event_base_loopexit(base, &deadline);
+		event_base_dispatch(base);
+	}
+	evhttp_connection_free(conn);
+}
+
+static void response_free(struct response *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+/* The body holds this whole line. */
+static bool has_line(const struct response *r, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = r->body; p && (p = strstr(p, line)); p++)
+		if ((p == r->body || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static char name_buf[512];
+
+static const char *tname(const char *fmt, const char *arg)
+{
+	snprintf(name_buf, sizeof(name_buf), fmt, arg);
+	return name_buf;
+}
+
+/* Parse-ability checked by python3 (a dependency of the tests already). */
+static bool json_parses(const char *body)
+{
+	FILE *p = popen("python3 -c 'import json,sys; json.load(sys.stdin)'", "w");
+
+	if (!p)
+		return false;
+	fputs(body, p);
+	return pclose(p) == 0;
+}
+
+static void check_metrics(const struct response *r, __u16 port)
+{
+	static const char *const lines[] = {
+		"# TYPE xlb_vip_packets_total counter",
+		"xlb_vip_packets_total{vip=\"web\",address=\"10.10.0.100:80/tcp\"} 4",
+		"xlb_vip_bytes_total{vip=\"web\",address=\"10.10.0.100:80/tcp\"} 216",
+		"xlb_vip_new_flows_total{vip=\"web\",address=\"10.10.0.100:80/tcp\"} 4",
+		"xlb_vip_drops_total{vip=\"web\",address=\"10.10.0.100:80/tcp\"} 0",
+		/* a VIP the config does not have is labelled by its address */
+		"xlb_vip_drops_total{vip=\"10.10.0.200:53/udp\",address=\"10.10.0.200:53/udp\"} 1",
+		"xlb_vip_packets_total{vip=\"10.10.0.200:53/udp\",address=\"10.10.0.200:53/udp\"} "
+		"0",
+		"# TYPE xlb_backend_packets_total counter",
+		"xlb_backend_packets_total{vip=\"web\",backend=\"10.10.0.11\"} 2",
+		"xlb_backend_packets_total{vip=\"web\",backend=\"10.10.0.12\"} 2",
+		"xlb_backend_bytes_total{vip=\"web\",backend=\"10.10.0.11\"} 108",
+		"xlb_backend_new_flows_total{vip=\"web\",backend=\"10.10.0.12\"} 2",
+		"# TYPE xlb_backend_up gauge",
+		"xlb_backend_up{vip=\"web\",backend=\"10.10.0.11\"} 1",
+		"xlb_backend_up{vip=\"web\",backend=\"10.10.0.12\"} 0",
+		"# TYPE xlb_backend_admin_state gauge",
+		"xlb_backend_admin_state{vip=\"web\",backend=\"10.10.0.11\",state=\"up\"} 1",
+		"xlb_backend_admin_state{vip=\"web\",backend=\"10.10.0.11\",state=\"drain\"} 0",
+		"xlb_backend_admin_state{vip=\"web\",backend=\"10.10.0.11\",state=\"down\"} 0",
+		"xlb_backend_admin_state{vip=\"web\",backend=\"10.10.0.12\",state=\"up\"} 0",
+		"xlb_backend_admin_state{vip=\"web\",backend=\"10.10.0.12\",state=\"drain\"} 1",
+		"xlb_backend_weight{vip=\"web\",backend=\"10.10.0.12\"} 1",
+		"# TYPE xlb_backend_check_latency_seconds gauge",
+		"xlb_backend_check_latency_seconds{vip=\"web\",backend=\"10.10.0.11\"} 0.001234",
+		"# TYPE xlb_backend_checks_total counter",
+		"xlb_backend_checks_total{vip=\"web\",backend=\"10.10.0.11\",result=\"ok\"} 7",
+		"xlb_backend_checks_total{vip=\"web\",backend=\"10.10.0.11\",result=\"failed\"} 2",
+		"# TYPE xlb_backend_health_transitions_total counter",
+		"xlb_backend_health_transitions_total{vip=\"web\",backend=\"10.10.0.11\"} 1",
+		"# TYPE xlb_verdicts_total counter",
+		"xlb_verdicts_total{verdict=\"pass\"} 1",
+		"xlb_verdicts_total{verdict=\"tx\"} 4",
+		"xlb_verdicts_total{verdict=\"redirect\"} 0",
+		"xlb_verdicts_total{verdict=\"drop\"} 1",
+		"# TYPE xlb_drops_total counter",
+		"xlb_drops_total{reason=\"no_backend\"} 1",
+		"xlb_drops_total{reason=\"no_tx_port\"} 0",
+		"# TYPE xlb_flows gauge",
+		"xlb_flows 4",
+		"# TYPE xlb_flows_capacity gauge",
+		"xlb_flows_capacity 8192",
+		"# TYPE xlb_config_reload_timestamp_seconds gauge",
+		"xlb_config_reload_timestamp_seconds 1700000000",
+	};
+	static const char *const absent[] = {
+		/* nobody checks backend 2 (as one added with the CLI): no check series */
+		"backend=\"10.10.0.12\",result=",
+		"xlb_backend_check_latency_seconds{vip=\"web\",backend=\"10.10.0.12\"}",
+		"xlb_backend_health_transitions_total{vip=\"web\",backend=\"10.10.0.12\"}",
+	};
+	size_t nr_help = 0, nr_type = 0;
+
+	(void)port;
+	ASSERT_EQ(r->code, 200, "/metrics: 200");
+	ASSERT_TRUE(!strcmp(r->type, "text/plain; version=0.0.4; charset=utf-8"),
+		    "/metrics: Content-Type text/plain; version=0.0.4");
+	if (!ASSERT_TRUE(r->body, "/metrics: a body"))
+		return;
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		if (!ASSERT_TRUE(has_line(r, lines[i]), tname("/metrics has %s", lines[i])))
+			printf("# body:\n%s", r->body);
+	for (size_t i = 0; i < sizeof(absent) / sizeof(absent[0]); i++)
+		ASSERT_TRUE(!strstr(r->body, absent[i]), tname("/metrics has no %s", absent[i]));
+	for (const char *p = r->body; (p = strstr(p, "# HELP ")); p++)
+		nr_help++;
+	for (const char *p = r->body; (p = strstr(p, "# TYPE ")); p++)
+		nr_type++;
+	ASSERT_EQ(nr_help, nr_type, "/metrics: a HELP for every TYPE");
+	ASSERT_EQ(nr_type, 18, "/metrics: 18 metric families");
+	ASSERT_TRUE(r->body[r->len - 1] == '\n', "/metrics: ends with a newline");
+}
+
+static void check_status(const struct response *r)
+{
+	static const char *const parts[] = {
+		"\"config\":\"/etc/xlb/x\\\"y\\\\z.conf\"",
+		"\"last_reload\":\"2023-11-14T22:13:20Z\"",
+		"{\"id\":0,\"name\":\"web\",\"address\":\"10.10.0.100:80/tcp\",\"in_config\":true,"
+		"\"scheduler\":\"rr\",\"per_packet\":false,\"packets\":4,\"bytes\":216,"
+		"\"new_flows\":4,\"drops\":0,\"backends\":[",
+		"\"address\":\"10.10.0.11\",\"weight\":1,\"admin\":\"up\",\"health\":\"up\","
+		"\"packets\":2,\"bytes\":108,\"new_flows\":2,\"check\":{\"checks_ok\":7,"
+		"\"checks_failed\":2,\"transitions\":1,\"last_latency_seconds\":0.001234}}",
+		"\"address\":\"10.10.0.12\",\"weight\":1,\"admin\":\"drain\",\"health\":\"down\","
+		"\"packets\":2,\"bytes\":108,\"new_flows\":2,\"check\":null}",
+		"\"name\":\"10.10.0.200:53/udp\",\"address\":\"10.10.0.200:53/udp\","
+		"\"in_config\":false",
+		"\"drops\":1,\"backends\":[]}",
+		"\"verdicts\":{\"pass\":1,\"tx\":4,\"redirect\":0,\"drop\":1,\"drop_no_backend\":1,"
+		"\"drop_no_tx_port\":0}",
+		"\"flows\":{\"entries\":4,\"capacity\":8192}",
+	};
+
+	ASSERT_EQ(r->code, 200, "/status: 200");
+	ASSERT_TRUE(!strcmp(r->type, "application/json"), "/status: Content-Type application/json");
+	if (!ASSERT_TRUE(r->body, "/status: a body"))
+		return;
+	ASSERT_TRUE(json_parses(r->body), "/status: parses as JSON");
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (!ASSERT_TRUE(strstr(r->body, parts[i]), tname("/status has %s", parts[i])))
+			printf("# body: %s", r->body);
+}
+
+static void test_http(void)
+{
+	struct xlbd_endpoint ep = { .ip = { .family = AF_INET, .addr = { 127, 0, 0, 1 } } };
+	struct health_target t1 = {}, *targets[1] = { &t1 };
+	struct xlbd_metrics *other;
+	struct xlb_backend be;
+	struct response r;
+	char err[256], want[128];
+	struct env e = {};
+	int rc;
+
+	if (!load(&e, TEST_FLOWS))
+		return;
+	rc = xlbd_config_parse_string(config_text, "test.conf", &e.d.cfg, err, sizeof(err));
+	if (!ASSERT_OK(rc, "config parses"))
+		goto out;
+	e.d.base = event_base_new();
+	e.d.config_path = "/etc/xlb/x\"y\\z.conf"; /* JSON must escape it */
+	e.d.last_reload = 1700000000;
+
+	rc = add_vip(&e, "10.10.0.100:80/tcp", &e.web);
+	if (!rc)
+		rc = add_vip(&e, "10.10.0.200:53/udp", &e.other);
+	if (!rc)
+		rc = add_backend(&e, e.web, "10.10.0.11", 1, &e.b1);
+	if (!rc)
+		rc = add_backend(&e, e.web, "10.10.0.12", 2, &e.b2);
+	if (!ASSERT_OK(rc, "VIPs and backends added"))
+		goto out;
+
+	/* 4 flows split 2/2, one drop for want of a backend, one packet for nobody */
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(run_packet(&e, "10.10.0.100", 80, IPPROTO_TCP, 1000 + i), XDP_TX,
+			  "flow to web: XDP_TX");
+	ASSERT_EQ(run_packet(&e, "10.10.0.200", 53, IPPROTO_UDP, 2000), XDP_DROP,
+		  "datagram to a VIP without backends: XDP_DROP");
+	ASSERT_EQ(run_packet(&e, "10.10.0.99", 80, IPPROTO_TCP, 3000), XDP_PASS,
+		  "packet for no VIP: XDP_PASS");
+	rc = xlb_backend_update(&e.d.maps, e.b2, XLB_KEEP, XLB_ADMIN_DRAIN, XLB_HEALTH_DOWN);
+	ASSERT_OK(rc, "backend 2 drained and down");
+
+	ASSERT_OK(xlb_backend_get(&e.d.maps, e.b1, &be), "backend 1 read");
+	t1 = (struct health_target){ .vip = &e.d.cfg->vips[0],
+				     .vip_id = e.web,
+				     .slot = e.b1,
+				     .gen = be.gen,
+				     .up = true,
+				     .checks_ok = 7,
+				     .checks_failed = 2,
+				     .transitions = 1,
+				     .last_latency_us = 1234 };
+	e.d.targets = targets;
+	e.d.nr_targets = 1;
+
+	e.d.metrics = xlbd_metrics_start(&e.d, &ep, err, sizeof(err));
+	if (!ASSERT_TRUE(e.d.metrics, "metrics server starts on 127.0.0.1:0")) {
+		printf("# %s\n", err);
+		goto out;
+	}
+	ep.port = xlbd_metrics_port(e.d.metrics);
+	ASSERT_TRUE(ep.port != 0, "a port was picked");
+
+	other = xlbd_metrics_start(&e.d, &ep, err, sizeof(err));
+	snprintf(want, sizeof(want), "cannot listen on 127.0.0.1:%u: Address already in use",
+		 ep.port);
+	ASSERT_TRUE(!other && !strcmp(err, want), tname("port taken: \"%s\"", want));
+	xlbd_metrics_stop(other);
+
+	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/metrics", &r);
+	check_metrics(&r, ep.port);
+	response_free(&r);
+
+	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/status", &r);
+	check_status(&r);
+	response_free(&r);
+
+	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/nope", &r);
+	ASSERT_EQ(r.code, 404, "/nope: 404");
+	ASSERT_TRUE(r.body && r.len > 0 && r.len < 100, "/nope: a short body");
+	response_free(&r);
+
+	fetch(e.d.base, ep.port, EVHTTP_REQ_POST, "/metrics", &r);
+	ASSERT_EQ(r.code, 405, "POST /metrics: 405");
+	ASSERT_TRUE(!strcmp(r.allow, "GET, HEAD"), "POST /metrics: Allow: GET, HEAD");
+	response_free(&r);
+
+	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/metrics?x=1", &r);
+	ASSERT_EQ(r.code, 200, "/metrics?x=1: the query is ignored");
+	response_free(&r);
+
+	fetch(e.d.base, ep.port, EVHTTP_REQ_HEAD, "/status", &r);
+	ASSERT_EQ(r.code, 200, "HEAD /status: 200");
+	ASSERT_EQ(r.len, 0, "HEAD /status: no body");
+	response_free(&r);
+
+	/* Label values are escaped; no valid config name needs it, so bend one in memory. */
+	snprintf(e.d.cfg->vips[0].name, sizeof(e.d.cfg->vips[0].name), "a\"b\\c\nd");
+	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/metrics", &r);
+	ASSERT_TRUE(has_line(&r, "xlb_vip_packets_total{vip=\"a\\\"b\\\\c\\nd\","
+				 "address=\"10.10.0.100:80/tcp\"} 4"),
+		    "/metrics: label value escaped");
+	ASSERT_TRUE(r.body && strstr(r.body, "xlb_backend_up{vip=\"a\\\"b\\\\c\\nd\",backend="),
+		    "/metrics: escaped in backend labels too");
+	response_free(&r);
+	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/status", &r);
+	ASSERT_TRUE(r.body && strstr(r.body, "\"name\":\"a\\\"b\\\\c\\nd\""),
+		    "/status: name escaped");
+	ASSERT_TRUE(r.body && json_parses(r.body), "/status: still parses");
+	response_free(&r);
+
+	/* A VIP the config no longer has (a reload) is labelled by its address. */
+	xlbd_config_free(e.d.cfg);
+	e.d.cfg = NULL;
+	e.d.targets = NULL;
+	e.d.nr_targets = 0;
+	e.d.last_reload = 0;
+	e.d.config_path = NULL;
+	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/metrics", &r);
+	ASSERT_TRUE(has_line(&r, "xlb_vip_packets_total{vip=\"10.10.0.100:80/tcp\","
+				 "address=\"10.10.0.100:80/tcp\"} 4"),
+		    "no config: VIP labelled by its address");
+	ASSERT_TRUE(has_line(&r, "xlb_config_reload_timestamp_seconds 0"),
+		    "no reload yet: timestamp 0");
+	response_free(&r);
+	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/status", &r);
+	ASSERT_TRUE(r.body && strstr(r.body, "{\"config\":null,\"last_reload\":null,"),
+		    "no config: config and last_reload null");
+	ASSERT_TRUE(r.body && json_parses(r.body), "no config: /status parses");
+	response_free(&r);
+out:
+	xlbd_metrics_stop(e.d.metrics);
+	xlbd_config_free(e.d.cfg);
+	if (e.d.base)
+		event_base_free(e.d.base);
+	unload(&e);
+}
+
+/* ---- measurement: a scrape with 1M flows ---- */
+
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void bench_big_table(void)
+{
+	struct xlbd_endpoint ep = { .ip = { .family = AF_INET, .addr = { 127, 0, 0, 1 } } };
+	const __u32 n = XLB_DEFAULT_FLOWS, chunk = 65536;
+	struct xlb_flow4_key *keys = calloc(chunk, sizeof(*keys));
+	struct xlb_flow *vals = calloc(chunk, sizeof(*vals));
+	struct timespec t0;
+	struct response r;
+	char err[256];
+	struct env e = {};
+
+	if (!keys || !vals || !load(&e, n))
+		goto out;
+	for (__u32 base = 0; base < n; base += chunk) {
+		__u32 count = chunk;
+
+		for (__u32 i = 0; i < chunk; i++)
+			keys[i] = (struct xlb_flow4_key){ .saddr = htonl(base + i), .proto = 6 };
+		if (bpf_map_update_batch(e.d.maps.flow4, keys, vals, &count, NULL))
+			break;
+	}
+	e.d.base = event_base_new();
+	e.d.metrics = xlbd_metrics_start(&e.d, &ep, err, sizeof(err));
+	if (!ASSERT_TRUE(e.d.metrics, "bench: metrics server starts"))
+		goto out;
+	ep.port = xlbd_metrics_port(e.d.metrics);
+	for (int i = 0; i < 4; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/metrics", &r);
+		printf("# scrape %d with %u flows: %.1f ms, %s\n", i, n, ms_since(&t0),
+		       r.body && strstr(r.body, "\nxlb_flows 1048576\n") ? "xlb_flows 1048576"
+		       : r.body && strstr(r.body, "\nxlb_flows ")	 ? "xlb_flows other"
+									 : "no xlb_flows yet");
+		response_free(&r);
+		/* let the background walk run, as a daemon's loop would between scrapes */
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		while (ms_since(&t0) < 600)
+			event_base_loop(e.d.base, EVLOOP_NONBLOCK);
+	}
+out:
+	free(keys);
+	free(vals);
+	xlbd_metrics_stop(e.d.metrics);
+	if (e.d.base)
+		event_base_free(e.d.base);
+	if (e.skel)
+		unload(&e);
+}
+
+int main(void)
+{
+	xlb_log_setup_libs();
+	test_http();
+	if (getenv("XLB_METRICS_BENCH"))
+		bench_big_table();
+	return tap_done();
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "health.h"
+#include "log.h"
+
+static void target_free(struct health_target *t)
+{
+	event_free(t->timer);
+	free(t);
+}
+
+static void set_health(struct health_target *t, bool up, const char *why)
+{
+	struct xlbd *d = t->d;
+	struct xlb_backend be;
+	int err = -ENOENT;
+
+	if (xlb_maps_lock(&d->maps) == 0) {
+		/* the slot may have been freed or reused since the probe started */
+		if (!xlb_backend_get(&d->maps, t->slot, &be) && be.gen == t->gen)
+			err = xlb_backend_update(&d->maps, t->slot, XLB_KEEP, XLB_KEEP,
+						 up ? XLB_HEALTH_UP : XLB_HEALTH_DOWN);
+		xlb_maps_unlock(&d->maps);
+	}
+	if (err) {
+		pr_warn("backend %s of VIP %s: health not written: %s\n", t->addr_str, t->vip->name,
+			strerror(-err));
+		return;
+	}
+	t->up = up;
+	t->transitions++;
+	if (up)
+		pr_info("backend %s of VIP %s is up (%u good checks)\n", t->addr_str, t->vip->name,
+			t->vip->rise);
+	else
+		pr_info("backend %s of VIP %s is down: %s (%u failed checks)\n", t->addr_str,
+			t->vip->name, why, t->vip->fall);
+}
+
+static void on_result(void *arg, bool ok, long latency_us, const char *why)
+{
+	struct health_target *t = arg;
+
+	t->in_flight = false;
+	if (t->gone) {
+		target_free(t);
+		return;
+	}
+	t->last_latency_us = latency_us;
+	if (ok)
+		t->checks_ok++;
+	else
+		t->checks_failed++;
+	/* a result that agrees with the state resets the streak of those that do not */
+	if (ok == t->up) {
+		t->streak = 0;
+		return;
+	}
+	if (++t->streak >= (ok ? t->vip->rise : t->vip->fall)) {
+		t->streak = 0;
+		set_health(t, ok, why);
+	}
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct health_target *t = arg;
+	struct timeval every = { t->vip->interval_ms / 1000, (t->vip->interval_ms % 1000) * 1000 };
+
+	(void)fd, (void)what;
+	evtimer_add(t->timer, &every);
+	if (t->in_flight)
+		return; /* timeout <= interval, so this is rare: skip a beat, never pile up */
+	t->in_flight = true;
+	if (probe_start(t->d->base, (struct sockaddr *)&t->probe_addr, t->probe_addrlen, &t->spec,
+			t->vip->timeout_ms, on_result, t))
+		on_result(t, false, 0, "out of memory");
+}
+
+static void probe_spec_of(const struct xlbd_vip *vip, struct probe_spec *spec)
+{
+	if (vip->check.type == XLBD_CHECK_HTTP) {
+		*spec = (struct probe_spec){ .kind = PROBE_HTTP,
+					     .method = vip->check.method,
+					     .path = vip->check.path,
+					     .status = vip->check.status };
+		return;
+	}
+	/* https and mysql checks come with the SQL splitter's issue; until then they check
+	 * that the port accepts connections (main.c says so at start). */
+	*spec = (struct probe_spec){ .kind = PROBE_TCP };
+}
+
+static struct health_target *target_new(struct xlbd *d, const struct xlbd_vip *vip, __u32 id,
+					__u32 slot, const struct xlb_backend *be)
+{
+	struct health_target *t = calloc(1, sizeof(*t));
+	/* spread the first checks over an interval, not all at the same instant */
+	long first_us = random() % ((long)vip->interval_ms * 1000 + 1);
+	struct timeval first = { first_us / 1000000, first_us % 1000000 };
+
+	if (!t)
+		return NULL;
+	*t = (struct health_target){
+		.vip = vip,
+		.vip_id = id,
+		.slot = slot,
+		.gen = be->gen,
+		.d = d,
+		.up = be->health == XLB_HEALTH_UP,
+	};
+	xlb_backend_addr(be, &t->addr);
+	xlb_format_addr(&t->addr, t->addr_str, sizeof(t->addr_str));
+	if (t->addr.family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->probe_addr;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(vip->addr.port);
+		memcpy(&s6->sin6_addr, t->addr.addr, 16);
+		t->probe_addrlen = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&t->probe_addr;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(vip->addr.port);
+		memcpy(&s4->sin_addr, t->addr.addr, 4);
+		t->probe_addrlen = sizeof(*s4);
+	}
+	probe_spec_of(vip, &t->spec);
+	/* re-armed by each tick, so that the first can come at its own time */
+	t->timer = evtimer_new(d->base, on_tick, t);
+	if (!t->timer) {
+		free(t);
+		return NULL;
+	}
+	evtimer_add(t->timer, &first);
+	return t;
+}
+
+static struct health_target *find_target(struct xlbd *d, __u32 slot, __u32 gen)
+{
+	for (unsigned int i = 0; i < d->nr_targets; i++)
+		if (d->targets[i]->slot == slot && d->targets[i]->gen == gen)
+			return d->targets[i];
+	return NULL;
+}
+
+static void target_drop(struct health_target *t)
+{
+	event_del(t->timer);
+	if (t->in_flight)
+		t->gone = true;
+	else
+		target_free(t);
+}
+
+void health_scan(struct xlbd *d)
+{
+	struct health_target **kept;
+	struct xlb_backend be;
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < d->nr_targets; i++)
+		d->targets[i]->seen = false;
+	for (__u32 slot = 0; slot < XLB_MAX_BACKENDS; slot++) {
+		const struct xlbd_vip *vip;
+		struct health_target *t;
+
+		if (xlb_backend_get(&d->maps, slot, &be))
+			continue;
+		vip = xlbd_vip_of(d, be.vip_id);
+		/* UDP VIPs have nothing a TCP or HTTP probe could check */
+		if (!vip || (vip->addr.proto == IPPROTO_UDP && vip->check.type != XLBD_CHECK_HTTP))
+			continue;
+		t = find_target(d, slot, be.gen);
+		if (!t) {
+			t = target_new(d, vip, be.vip_id, slot, &be);
+			if (!t)
+				continue;
+			kept = realloc(d->targets, (d->nr_targets + 1) * sizeof(*kept));
+			if (!kept) {
+				target_drop(t);
+				continue;
+			}
+			d->targets = kept;
+			d->targets[d->nr_targets++] = t;
+		}
+		t->vip = vip; /* the live config's, after a reload */
+		t->seen = true;
+	}
+	for (unsigned int i = 0; i < d->nr_targets; i++) {
+		if (d->targets[i]->seen)
+			d->targets[n++] = d->targets[i];
+		else
+			target_drop(d->targets[i]);
+	}
+	d->nr_targets = n;
+}
+
+void health_stop_all(struct xlbd *d)
+{
+	for (unsigned int i = 0; i < d->nr_targets; i++)
+		target_drop(d->targets[i]);
+	free(d->targets);
+	d->targets = NULL;
+	d->nr_targets = 0;
+}

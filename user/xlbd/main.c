@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xlbd: attaches xlb, applies the config file to the maps, health-checks the backends and
+ * serves metrics. The maps are the state: the daemon can stop, crash or restart at any time
+ * and the data plane goes on forwarding with what the maps hold.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "daemon.h"
+#include "health.h"
+#include "log.h"
+#include "metrics.h"
+#include "sync.h"
+
+/* How often the daemon looks for backends added or removed behind its back (by the CLI). */
+#define RESCAN_MS 1000
+
+struct options {
+	const char *config;
+	bool foreground, check_only, detach_on_exit;
+};
+
+static const char usage[] =
+	"usage: xlbd -c FILE [--foreground] [--check-config] [--detach-on-exit] [-v]\n";
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "detach-on-exit", no_argument, NULL, 'd' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":c:vh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'f':
+			o->foreground = true;
+			break;
+		case 'k':
+			o->check_only = true;
+			break;
+		case 'd':
+			o->detach_on_exit = true;
+			break;
+		case 'v':
+			xlb_log_level = XLB_LOG_DEBUG;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "xlbd: bad option '%s'; %s", argv[optind - 1], usage);
+			exit(2);
+		}
+	}
+	if (!o->config || optind != argc) {
+		fprintf(stderr, "xlbd: %s; %s",
+			o->config ? "unexpected argument" : "no config file given (-c FILE)",
+			usage);
+		exit(2);
+	}
+}
+
+/* Attaches xlb to every configured interface that does not have it yet. */
+static int attach_interfaces(const struct xlbd_config *cfg)
+{
+	enum xdp_attach_mode mode = cfg->lb.mode == XLBD_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
+
+	for (unsigned int i = 0; i < cfg->lb.nr_interfaces; i++) {
+		const char *dev = cfg->lb.interfaces[i];
+		int ifindex = if_nametoindex(dev), err;
+
+		if (!ifindex) {
+			pr_warn("xlbd: no interface '%s' in this network namespace\n", dev);
+			return -ENODEV;
+		}
+		if (xlb_attached_mode(ifindex, NULL) != XDP_MODE_UNSPEC)
+			continue;
+		err = xlb_attach(ifindex, mode, 0);
+		if (err) {
+			pr_warn("xlbd: cannot attach xlb to %s in %s mode: %s\n", dev,
+				xlb_mode_name(mode), strerror(-err));
+			return err;
+		}
+		pr_info("attached to %s (%s)\n", dev, xlb_mode_name(mode));
+	}
+	return 0;
+}
+
+static void detach_interfaces(const struct xlbd_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->lb.nr_interfaces; i++) {
+		int ifindex = if_nametoindex(cfg->lb.interfaces[i]);
+
+		if (ifindex && !xlb_detach(ifindex))
+			pr_info("detached from %s\n", cfg->lb.interfaces[i]);
+	}
+}
+
+/* Checks that are not implemented yet fall back to a TCP connect; say so once. */
+static void warn_unimplemented_checks(const struct xlbd_config *cfg)
+{
+	for (unsigned int i = 0; i < cfg->nr_vips; i++) {
+		enum xlbd_check_type type = cfg->vips[i].check.type;
+
+		if (type == XLBD_CHECK_HTTPS || type == XLBD_CHECK_MYSQL)
+			pr_warn("VIP %s: %s checks are not implemented yet; checking that the port "
+				"accepts connections instead\n",
+				cfg->vips[i].name, type == XLBD_CHECK_HTTPS ? "https" : "mysql");
+	}
+}
+
+static void reload(struct xlbd *d)
+{
+	struct xlbd_config *cfg, *old = d->cfg;
+	char err[512];
+	int problems;
+
+	if (xlbd_config_load(d->config_path, &cfg, err, sizeof(err))) {
+		pr_warn("reload failed, still running on the old config: %s\n", err);
+		return;
+	}
+	if (attach_interfaces(cfg)) {
+		pr_warn("reload failed, still running on the old config\n");
+		xlbd_config_free(cfg);
+		return;
+	}
+	problems = xlbd_sync(d, old, cfg);
+	d->cfg = cfg;
+	health_scan(d); /* re-points the targets at the new config before the old one goes */
+	xlbd_config_free(old);
+	d->last_reload = time(NULL);
+	warn_unimplemented_checks(cfg);
+	pr_info("reloaded %s%s\n", d->config_path, problems ? " (with problems, see above)" : "");
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct xlbd *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reload(d);
+		return;
+	}
+	pr_info("stopping on signal %d; the data plane keeps forwarding\n", (int)sig);
+	event_base_loopbreak(d->base);
+}
+
+static void on_rescan(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	health_scan(arg);
+}
+
+int main(int argc, char **argv)
+{
+	struct timeval rescan_every = { RESCAN_MS / 1000, (RESCAN_MS % 1000) * 1000 };
+	struct event *sigs[3] = {}, *rescan = NULL;
+	const int signals[3] = { SIGTERM, SIGINT, SIGHUP };
+	struct options o = {};
+	struct xlbd d = {};
+	char err[512];
+	int ret = 1;
+
+	xlb_log_level = XLB_LOG_INFO;
+	parse_options(argc, argv, &o);
+	xlb_log_setup_libs();
+	d.config_path = o.config;
+	if (xlbd_config_load(o.config, &d.cfg, err, sizeof(err))) {
+		fprintf(stderr, "xlbd: %s\n", err);
+		return 1;
+	}
+	if (o.check_only) {
+		printf("%s: ok\n", o.config);
+		xlbd_config_free(d.cfg);
+		return 0;
+	}
+	/* Before anything holds an event base or a socket: those do not survive a fork. stderr
+	 * stays open for the log. */
+	if (!o.foreground && daemon(0, 1) < 0) {
+		perror("xlbd: daemon");
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (attach_interfaces(d.cfg))
+		goto out;
+	ret = xlb_maps_open_pinned(&d.maps, xlb_pin_dir());
+	if (ret) {
+		pr_warn("xlbd: cannot open the maps in %s: %s\n", xlb_pin_dir(), strerror(-ret));
+		ret = 1;
+		goto out;
+	}
+	ret = 1;
+	d.base = event_base_new();
+	if (!d.base)
+		goto out;
+	d.metrics = xlbd_metrics_start(&d, &d.cfg->lb.metrics, err, sizeof(err));
+	if (!d.metrics) {
+		pr_warn("xlbd: %s\n", err);
+		goto out;
+	}
+	xlbd_sync(&d, NULL, d.cfg);
+	d.last_reload = time(NULL);
+	warn_unimplemented_checks(d.cfg);
+	health_scan(&d);
+	for (int i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(d.base, signals[i], on_signal, &d);
+		if (!sigs[i] || evsignal_add(sigs[i], NULL))
+			goto out;
+	}
+	rescan = event_new(d.base, -1, EV_PERSIST, on_rescan, &d);
+	if (!rescan || event_add(rescan, &rescan_every))
+		goto out;
+	pr_info("xlbd running with %s, maps in %s\n", o.config, xlb_pin_dir());
+	event_base_dispatch(d.base);
+	ret = 0;
+out:
+	health_stop_all(&d);
+	if (rescan)
+		event_free(rescan);
+	for (int i = 0; i < 3; i++)
+		if (sigs[i])
+			event_free(sigs[i]);
+	if (d.metrics)
+		xlbd_metrics_stop(d.metrics);
+	if (o.detach_on_exit)
+		detach_interfaces(d.cfg);
+	xlb_maps_close(&d.maps);
+	if (d.base)
+		event_base_free(d.base);
+	xlbd_config_free(d.cfg);
+	return ret;
+}
