@@ -26,9 +26,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xlb_vip6 SEC(".maps");
 
-/* VIP id -> scheduler, flags, which ring is live. */
+/* VIP id -> scheduler, flags, which ring is live. Mmapable: userspace reads it in place,
+ * without a syscall per entry (the daemon scans it every second). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, XLB_MAX_VIPS);
 	__type(key, __u32);
 	__type(value, struct xlb_vip);
@@ -54,9 +56,11 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } xlb_cursor SEC(".maps");
 
-/* Backend slot -> address, MACs, egress, weight, states, generation. */
+/* Backend slot -> address, MACs, egress, weight, states, generation. Mmapable, as above:
+ * finding a backend or rebuilding a ring reads all 1,024 slots. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__uint(max_entries, XLB_MAX_BACKENDS);
 	__type(key, __u32);
 	__type(value, struct xlb_backend);

@@ -6,3 +6,4 @@ set -e
 cd "$(dirname "$0")/.."
 
 build/tools/bench_prog
+tools/bench_xlbd.sh

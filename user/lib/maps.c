@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -40,12 +41,46 @@ static int check_layout(int fd, size_t key_size, size_t value_size)
 	return info.key_size == key_size && info.value_size == value_size ? 0 : -EPROTO;
 }
 
+/* Array entries are laid out every round_up(value_size, 8) bytes in the mapping. */
+#define ARRAY_STRIDE(type) ((sizeof(type) + 7) & ~(size_t)7)
+#define VIPS_MEM_SIZE (ARRAY_STRIDE(struct xlb_vip) * XLB_MAX_VIPS)
+#define BACKENDS_MEM_SIZE (ARRAY_STRIDE(struct xlb_backend) * XLB_MAX_BACKENDS)
+
+static const void *map_memory(int fd, size_t size)
+{
+	void *mem = mmap(NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+
+	return mem == MAP_FAILED ? NULL : mem;
+}
+
+static void map_arrays(struct xlb_maps *m)
+{
+	m->vips_mem = map_memory(m->vips, VIPS_MEM_SIZE);
+	m->backends_mem = map_memory(m->backends, BACKENDS_MEM_SIZE);
+}
+
+const struct xlb_vip *xlb_maps_vip_mem(const struct xlb_maps *m, __u32 id)
+{
+	if (!m->vips_mem || id >= XLB_MAX_VIPS)
+		return NULL;
+	return (const void *)((const char *)m->vips_mem + id * ARRAY_STRIDE(struct xlb_vip));
+}
+
+const struct xlb_backend *xlb_maps_backend_mem(const struct xlb_maps *m, __u32 slot)
+{
+	if (!m->backends_mem || slot >= XLB_MAX_BACKENDS)
+		return NULL;
+	return (const void *)((const char *)m->backends_mem +
+			      slot * ARRAY_STRIDE(struct xlb_backend));
+}
+
 static void maps_reset(struct xlb_maps *m)
 {
 #define X(field, name, key, value) m->field = -1;
 	MAP_FIELDS(X)
 #undef X
 	m->lock_fd = -1;
+	m->vips_mem = m->backends_mem = NULL;
 }
 
 int xlb_maps_open_pinned(struct xlb_maps *m, const char *pin_dir)
@@ -65,6 +100,7 @@ int xlb_maps_open_pinned(struct xlb_maps *m, const char *pin_dir)
 		goto fail;
 	MAP_FIELDS(X)
 #undef X
+	map_arrays(m);
 	return 0;
 fail:
 	xlb_maps_close(m);
@@ -84,6 +120,7 @@ int xlb_maps_from_object(struct xlb_maps *m, struct bpf_object *obj)
 	}
 	MAP_FIELDS(X)
 #undef X
+	map_arrays(m);
 	return 0;
 }
 
@@ -98,6 +135,11 @@ void xlb_maps_close(struct xlb_maps *m)
 	if (m->lock_fd >= 0)
 		close(m->lock_fd);
 	m->lock_fd = -1;
+	if (m->vips_mem)
+		munmap((void *)m->vips_mem, VIPS_MEM_SIZE);
+	if (m->backends_mem)
+		munmap((void *)m->backends_mem, BACKENDS_MEM_SIZE);
+	m->vips_mem = m->backends_mem = NULL;
 }
 
 int xlb_maps_lock(struct xlb_maps *m)

@@ -4,12 +4,17 @@
 #ifndef XLB_MAPS_H
 #define XLB_MAPS_H
 
+#include <xlb/abi.h>
+
 struct bpf_object;
 
 struct xlb_maps {
 	int vip4, vip6, vips, rings, cursor, backends;
 	int flow4, flow6, tx_ports, vip_stats, be_stats, verdicts;
 	int lock_fd; /* the pin dir, flock()ed while a change is made; -1 when not pinned */
+	/* xlb_vips and xlb_backends mapped read-only: entry reads without a syscall. NULL
+	 * when the map cannot be mapped (then reads go through the syscall). */
+	const void *vips_mem, *backends_mem;
 };
 
 #include "pindir.h"
@@ -23,6 +28,11 @@ void xlb_maps_close(struct xlb_maps *m);
  * is read-modify-write over several maps. No-ops for maps that are not pinned. */
 int xlb_maps_lock(struct xlb_maps *m);
 void xlb_maps_unlock(struct xlb_maps *m);
+
+/* An entry of the mapped xlb_vips / xlb_backends, or NULL when not mapped (see state.h for
+ * the functions to use). */
+const struct xlb_vip *xlb_maps_vip_mem(const struct xlb_maps *m, __u32 id);
+const struct xlb_backend *xlb_maps_backend_mem(const struct xlb_maps *m, __u32 slot);
 
 /* Number of possible CPUs, the stride of per-CPU map values. */
 int xlb_ncpus(void);

@@ -7,8 +7,8 @@
 #include "netlink.h"
 #include "resolve.h"
 
-int xlb_backend_resolve(struct xlb_backend_spec *spec, const char *dev, const __u8 *mac,
-			char *err, size_t errlen)
+int xlb_backend_resolve(struct xlb_backend_spec *spec, const char *dev, const __u8 *mac, char *err,
+			size_t errlen)
 {
 	char ifname[IF_NAMESIZE] = "?", addr[XLB_VIP_STRLEN];
 	int ifindex, ret;
@@ -38,10 +38,11 @@ int xlb_backend_resolve(struct xlb_backend_spec *spec, const char *dev, const __
 	}
 	ret = xlb_neigh_resolve(ifindex, &spec->addr, XLB_RESOLVE_TIMEOUT_MS, spec->mac);
 	if (ret == -EHOSTUNREACH)
-		snprintf(err, errlen,
-			 "cannot resolve the MAC of backend %s on %s (no ARP/ND answer): check that "
-			 "it is up on that segment, or give --mac",
-			 addr, ifname);
+		snprintf(
+			err, errlen,
+			"cannot resolve the MAC of backend %s on %s (no ARP/ND answer): check that "
+			"it is up on that segment, or give --mac",
+			addr, ifname);
 	else if (ret)
 		snprintf(err, errlen, "neighbour lookup for %s: %s", addr, strerror(-ret));
 	return ret;

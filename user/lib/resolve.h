@@ -16,7 +16,7 @@
  * neighbour table, resolving it when missing. 0, or -errno with one line in err naming the
  * problem and the remedy.
  */
-int xlb_backend_resolve(struct xlb_backend_spec *spec, const char *dev, const __u8 *mac,
-			char *err, size_t errlen);
+int xlb_backend_resolve(struct xlb_backend_spec *spec, const char *dev, const __u8 *mac, char *err,
+			size_t errlen);
 
 #endif

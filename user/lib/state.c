@@ -61,8 +61,13 @@ int xlb_vip_find(struct xlb_maps *m, const struct xlb_vip_spec *v, __u32 *id)
 
 int xlb_vip_get(struct xlb_maps *m, __u32 id, struct xlb_vip *vip)
 {
-	int err = map_lookup(m->vips, &id, vip);
+	const struct xlb_vip *mem = xlb_maps_vip_mem(m, id);
+	int err = 0;
 
+	if (mem)
+		*vip = *mem;
+	else
+		err = map_lookup(m->vips, &id, vip);
 	if (err)
 		return err;
 	return vip->flags & XLB_VIP_IN_USE ? 0 : -ENOENT;
@@ -228,8 +233,13 @@ void xlb_backend_addr(const struct xlb_backend *be, struct xlb_addr *addr)
 
 int xlb_backend_get(struct xlb_maps *m, __u32 slot, struct xlb_backend *be)
 {
-	int err = map_lookup(m->backends, &slot, be);
+	const struct xlb_backend *mem = xlb_maps_backend_mem(m, slot);
+	int err = 0;
 
+	if (mem)
+		*be = *mem;
+	else
+		err = map_lookup(m->backends, &slot, be);
 	if (err)
 		return err;
 	return be->in_use ? 0 : -ENOENT;

@@ -41,6 +41,7 @@ struct xlbd {
 	time_t last_reload;
 	struct health_target **targets;
 	unsigned int nr_targets;
+	struct health_target *target_of_slot[XLB_MAX_BACKENDS]; /* the same, by backend slot */
 	struct xlbd_metrics *metrics; /* the HTTP server of /metrics and /status */
 };
 

@@ -143,10 +143,9 @@ static struct health_target *target_new(struct xlbd *d, const struct xlbd_vip *v
 
 static struct health_target *find_target(struct xlbd *d, __u32 slot, __u32 gen)
 {
-	for (unsigned int i = 0; i < d->nr_targets; i++)
-		if (d->targets[i]->slot == slot && d->targets[i]->gen == gen)
-			return d->targets[i];
-	return NULL;
+	struct health_target *t = d->target_of_slot[slot];
+
+	return t && t->gen == gen ? t : NULL;
 }
 
 static void target_drop(struct health_target *t)
@@ -192,11 +191,16 @@ void health_scan(struct xlbd *d)
 		t->vip = vip; /* the live config's, after a reload */
 		t->seen = true;
 	}
+	memset(d->target_of_slot, 0, sizeof(d->target_of_slot));
 	for (unsigned int i = 0; i < d->nr_targets; i++) {
-		if (d->targets[i]->seen)
-			d->targets[n++] = d->targets[i];
-		else
-			target_drop(d->targets[i]);
+		struct health_target *t = d->targets[i];
+
+		if (t->seen) {
+			d->targets[n++] = t;
+			d->target_of_slot[t->slot] = t;
+		} else {
+			target_drop(t);
+		}
 	}
 	d->nr_targets = n;
 }
@@ -208,4 +212,5 @@ void health_stop_all(struct xlbd *d)
 	free(d->targets);
 	d->targets = NULL;
 	d->nr_targets = 0;
+	memset(d->target_of_slot, 0, sizeof(d->target_of_slot));
 }
