@@ -36,6 +36,7 @@ struct packet {
 	__u8 proto;
 	__be16 sport;
 	__be16 dport;
+	__u8 syn; /* a TCP SYN without ACK: the first packet of a connection */
 	struct iphdr *ip4;
 	struct ipv6hdr *ip6;
 };
@@ -101,6 +102,7 @@ static __always_inline int parse_packet(void *data, void *data_end, struct packe
 			return -1;
 		pkt->sport = tcp->source;
 		pkt->dport = tcp->dest;
+		pkt->syn = tcp->syn && !tcp->ack;
 	} else if (pkt->proto == IPPROTO_UDP) {
 		struct udphdr *udp = l4;
 

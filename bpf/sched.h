@@ -26,6 +26,18 @@ static __always_inline struct xlb_backend *flow_backend(const struct xlb_flow *f
 	return be;
 }
 
+static __always_inline __u32 coarse_now(void)
+{
+	return bpf_ktime_get_ns() >> XLB_TIME_SHIFT;
+}
+
+/* A SYN on a known flow that is older than a SYN retransmission could be: the client reused
+ * its port for a new connection, which gets the next backend like any other. */
+static __always_inline int syn_opens_new_connection(const struct xlb_flow *flow)
+{
+	return coarse_now() - flow->created > XLB_SYN_RETRY_WINDOW;
+}
+
 static __always_inline int eligible_for_new_flows(const struct xlb_backend *be, __u32 vip_id)
 {
 	return be->in_use && be->vip_id == vip_id && be->admin == XLB_ADMIN_UP &&

@@ -33,7 +33,7 @@ static __always_inline int balance(struct xdp_md *ctx, struct packet *pkt, struc
 	known = bpf_map_lookup_elem(lk->flows, lk->flow_key);
 	if (known) {
 		be = flow_backend(known);
-		if (be) {
+		if (be && !(pkt->syn && syn_opens_new_connection(known))) {
 			count_traffic(&xlb_vip_stats, known->vip_id, bytes, 0);
 			count_traffic(&xlb_be_stats, known->backend, bytes, 0);
 			return forward(ctx, pkt->eth, be);
@@ -60,6 +60,7 @@ static __always_inline int balance(struct xdp_md *ctx, struct packet *pkt, struc
 	}
 	flow.backend = slot;
 	flow.gen = be->gen;
+	flow.created = coarse_now();
 	bpf_map_update_elem(lk->flows, lk->flow_key, &flow, BPF_ANY);
 	count_traffic(&xlb_vip_stats, flow.vip_id, bytes, 1);
 	count_traffic(&xlb_be_stats, slot, bytes, 1);

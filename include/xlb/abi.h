@@ -23,6 +23,13 @@
 /* Default flow-table size per address family; `xlb attach --flows N` overrides it. */
 #define XLB_DEFAULT_FLOWS (1u << 20)
 
+/* Flow creation times are kept in units of 2^30 ns (1.07 s): a shift, not a division. */
+#define XLB_TIME_SHIFT 30
+/* A TCP SYN for a known flow is a retransmission while the flow is younger than this (in
+ * those units: ~8.6 s, past Linux's SYN retries at 1, 3 and 7 s); after that the client has
+ * reused the port for a new connection, which is scheduled afresh. */
+#define XLB_SYN_RETRY_WINDOW 8
+
 /* Where the maps and the program are pinned; XLB_PIN_DIR in the environment overrides it. */
 #define XLB_PIN_ROOT "/sys/fs/bpf"
 #define XLB_PIN_DIR_DEFAULT XLB_PIN_ROOT "/xlb"
@@ -165,7 +172,7 @@ struct xlb_flow {
 	__u32 backend;
 	__u32 gen;
 	__u32 vip_id;
-	__u32 pad;
+	__u32 created; /* monotonic time >> XLB_TIME_SHIFT: about seconds */
 };
 _Static_assert(sizeof(struct xlb_flow) == 16, "xlb_flow layout");
 

@@ -60,6 +60,7 @@ struct pkt {
 	enum ext6 ext;
 	__u8 tcp_opts;         /* bytes of TCP options (NOPs), a multiple of 4 */
 	__u16 payload;         /* bytes after the L4 header */
+	bool ack;              /* TCP: an ACK of an open connection instead of a SYN */
 	bool arp;              /* an ARP request from src for dst instead of IP */
 };
 
@@ -161,7 +162,8 @@ static void put_l4(const struct pkt *p, __u8 *l4)
 		tcp->dest = htons(p->dport);
 		tcp->seq = htonl(1);
 		tcp->doff = (sizeof(*tcp) + p->tcp_opts) / 4;
-		tcp->syn = 1;
+		tcp->syn = !p->ack;
+		tcp->ack = p->ack;
 		tcp->window = htons(65535);
 		memset(tcp + 1, 1 /* NOP */, p->tcp_opts);
 	} else if (p->proto == IPPROTO_UDP) {
@@ -720,6 +722,46 @@ static void test_drain(void)
 	env_close(&e);
 }
 
+/* Makes the IPv4 TCP flow of p look as old as `units` time units (XLB_TIME_SHIFT). */
+static bool age_flow(struct env *e, const struct pkt *p, __u32 units)
+{
+	struct xlb_flow4_key key = { .sport = htons(p->sport), .dport = htons(p->dport),
+				     .proto = p->proto };
+	struct xlb_flow flow;
+
+	inet_pton(AF_INET, p->src, &key.saddr);
+	inet_pton(AF_INET, p->dst, &key.daddr);
+	if (bpf_map_lookup_elem(e->m.flow4, &key, &flow))
+		return false;
+	flow.created -= units;
+	return !bpf_map_update_elem(e->m.flow4, &key, &flow, BPF_EXIST);
+}
+
+/* A SYN on a known flow: a retransmission while the flow is young, a new connection on a
+ * reused client port once it is older than a retransmission can be. */
+static void test_syn(void)
+{
+	const struct pkt a = { TCP4(1) };
+	struct env e;
+	__u32 id;
+
+	if (!env_open(&e, "syn"))
+		return;
+	id = add_vip(&e, VIP4 ":80/tcp", XLB_SCHED_RR, false);
+	add_backend(&e, id, "10.1.0.1", 1, LO_IFINDEX);
+	add_backend(&e, id, "10.1.0.2", 1, LO_IFINDEX);
+	RUN(&e, { "SYN of flow A", { TCP4(1) }, XDP_TX, B1, true },
+	    { "SYN retransmitted: same backend", { TCP4(1) }, XDP_TX, B1 },
+	    { "ACK of flow A", { TCP4(1), .ack = true }, XDP_TX, B1 });
+	ASSERT_TRUE(age_flow(&e, &a, XLB_SYN_RETRY_WINDOW + 1), tname(&e, "flow A aged"));
+	RUN(&e, { "ACK of the old flow A: still its backend", { TCP4(1), .ack = true }, XDP_TX,
+		  B1 },
+	    { "SYN on A's port after the window: a new connection, next backend", { TCP4(1) },
+	      XDP_TX, B2, true },
+	    { "ACK of the new connection follows it", { TCP4(1), .ack = true }, XDP_TX, B2 });
+	env_close(&e);
+}
+
 /* Down, by people or by the health checker: known flows move to another backend. */
 static void test_down(void)
 {
@@ -965,6 +1007,7 @@ int main(void)
 	test_per_packet();
 	test_wrr();
 	test_drain();
+	test_syn();
 	test_down();
 	test_delete();
 	test_no_backend();

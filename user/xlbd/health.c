@@ -188,7 +188,9 @@ void health_scan(struct xlbd *d)
 			d->targets = kept;
 			d->targets[d->nr_targets++] = t;
 		}
-		t->vip = vip; /* the live config's, after a reload */
+		/* the live config's, after a reload: the old one is about to be freed */
+		t->vip = vip;
+		probe_spec_of(vip, &t->spec);
 		t->seen = true;
 	}
 	memset(d->target_of_slot, 0, sizeof(d->target_of_slot));

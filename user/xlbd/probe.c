@@ -17,7 +17,7 @@
 struct probe {
 	struct bufferevent *bev;
 	struct event *deadline;
-	const struct probe_spec *spec;
+	int status; /* the one that means healthy */
 	probe_done_fn done;
 	void *arg;
 	struct timespec start;
@@ -70,8 +70,7 @@ static void on_read(struct bufferevent *bev, void *ctx)
 	if (status < 0)
 		finish(p, false, "no HTTP status line");
 	else
-		finish(p, status == p->spec->status,
-		       status == p->spec->status ? "" : "wrong status");
+		finish(p, status == p->status, status == p->status ? "" : "wrong status");
 }
 
 static void on_event(struct bufferevent *bev, short what, void *ctx)
@@ -79,15 +78,7 @@ static void on_event(struct bufferevent *bev, short what, void *ctx)
 	struct probe *p = ctx;
 
 	if (what & BEV_EVENT_CONNECTED) {
-		if (p->spec->kind == PROBE_TCP) {
-			finish(p, true, "");
-			return;
-		}
-		/* HTTP/1.0 and Connection: close: one request, one answer, no keep-alive */
-		evbuffer_add_printf(
-			bufferevent_get_output(bev),
-			"%s %s HTTP/1.0\r\nUser-Agent: xlbd\r\nConnection: close\r\n\r\n",
-			p->spec->method, p->spec->path);
+		/* the request waits in the output buffer from the start; now the answer */
 		bufferevent_enable(bev, EV_READ);
 		return;
 	}
@@ -189,13 +180,20 @@ int probe_start(struct event_base *base, const struct sockaddr *addr, socklen_t 
 	}
 	if (!p)
 		return -ENOMEM;
-	*p = (struct probe){ .spec = spec, .done = done, .arg = arg };
+	*p = (struct probe){ .status = spec->status, .done = done, .arg = arg };
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
 	p->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	p->deadline = evtimer_new(base, on_deadline, p);
 	if (!p->bev || !p->deadline)
 		goto fail;
 	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
+	/* Written now, sent once connected: the spec's strings are not needed after this call
+	 * (a reload may free them while the probe runs). HTTP/1.0, Connection: close: one
+	 * request, one answer. */
+	if (evbuffer_add_printf(bufferevent_get_output(p->bev),
+				"%s %s HTTP/1.0\r\nUser-Agent: xlbd\r\nConnection: close\r\n\r\n",
+				spec->method, spec->path) < 0)
+		goto fail;
 	evtimer_add(p->deadline, &tv);
 	/* A refused connection may be reported right here, through on_event: p is then gone
 	 * and done was called; that is the probe's result, not a failure to start it. */

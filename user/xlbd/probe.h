@@ -27,8 +27,8 @@ struct probe_spec {
 /* Called once per probe: ok, the time it took, and when not ok, why (a short phrase). */
 typedef void (*probe_done_fn)(void *arg, bool ok, long latency_us, const char *why);
 
-/* Starts a probe of addr; the spec's strings must outlive it. 0 or -errno (then done is
- * never called). */
+/* Starts a probe of addr; the spec is not used after the call returns. 0 or -errno (then
+ * done is never called); done may be called before this returns. */
 int probe_start(struct event_base *base, const struct sockaddr *addr, socklen_t addrlen,
 		const struct probe_spec *spec, int timeout_ms, probe_done_fn done, void *arg);
 
