@@ -9,9 +9,14 @@
 
 /* Loads the program (reusing the pinned maps, or pinning new ones) and attaches it to
  * ifindex. flows: flow-table size per family, 0 for the default or the size of the maps
- * already pinned. -EEXIST when xlb is attached there already; -EBUSY when flows differs
- * from the pinned tables' size. */
-int xlb_attach(int ifindex, enum xdp_attach_mode mode, __u32 flows);
+ * already pinned. obj_path: the BPF object to load, NULL for the one built in. -EEXIST when
+ * xlb is attached there already; -EBUSY when flows differs from the pinned tables' size. */
+int xlb_attach(int ifindex, enum xdp_attach_mode mode, __u32 flows, const char *obj_path);
+/* Replaces xlb's program on ifindex by the one of obj_path (NULL: built in) when the two
+ * differ, atomically and keeping the pinned maps, flow tables included; *replaced says
+ * whether it did. -ENOENT when xlb is not attached there, -EOPNOTSUPP under libxdp's
+ * dispatcher. */
+int xlb_upgrade(int ifindex, const char *obj_path, bool *replaced);
 /* -ENOENT when xlb is not attached to ifindex. */
 int xlb_detach(int ifindex);
 /* The mode xlb is attached in on ifindex, XDP_MODE_UNSPEC when it is not; *prog_id set. */

@@ -57,7 +57,7 @@ int cmd_attach(int argc, char **argv)
 	cli_parse(&a, opts, attach_opt, &o);
 	cli_want_args(&a, 1, 1);
 	ifindex = ifindex_or_die(a.pos[0]);
-	err = xlb_attach(ifindex, o.mode, o.flows);
+	err = xlb_attach(ifindex, o.mode, o.flows, NULL);
 	if (err == -EEXIST)
 		die("xlb is already attached to %s (detach it first to change the mode)", a.pos[0]);
 	if (err == -EBUSY)

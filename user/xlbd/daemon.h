@@ -38,6 +38,7 @@ struct xlbd {
 	struct xlb_maps maps;
 	struct xlbd_config *cfg;
 	const char *config_path;
+	const char *bpf_object; /* --bpf-object, NULL for the built-in program */
 	time_t last_reload;
 	struct health_target **targets;
 	unsigned int nr_targets;

@@ -26,11 +26,13 @@
 
 struct options {
 	const char *config;
+	const char *bpf_object; /* NULL: the program built into xlbd */
 	bool foreground, check_only, detach_on_exit;
 };
 
 static const char usage[] =
-	"usage: xlbd -c FILE [--foreground] [--check-config] [--detach-on-exit] [-v]\n";
+	"usage: xlbd -c FILE [--foreground] [--check-config] [--detach-on-exit]\n"
+	"            [--bpf-object FILE] [-v]\n";
 
 static void parse_options(int argc, char **argv, struct options *o)
 {
@@ -39,6 +41,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check-config", no_argument, NULL, 'k' },
 		{ "detach-on-exit", no_argument, NULL, 'd' },
+		{ "bpf-object", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -60,6 +63,9 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'd':
 			o->detach_on_exit = true;
 			break;
+		case 'b':
+			o->bpf_object = optarg;
+			break;
 		case 'v':
 			xlb_log_level = XLB_LOG_DEBUG;
 			break;
@@ -79,22 +85,38 @@ static void parse_options(int argc, char **argv, struct options *o)
 	}
 }
 
-/* Attaches xlb to every configured interface that does not have it yet. */
-static int attach_interfaces(const struct xlbd_config *cfg)
+/*
+ * Attaches xlb to every configured interface that does not have it yet, and where it is
+ * attached with another program than this daemon's (an upgrade), replaces that program in
+ * place, keeping the maps and so every flow.
+ */
+static int attach_interfaces(const struct xlbd_config *cfg, const char *obj_path)
 {
 	enum xdp_attach_mode mode = cfg->lb.mode == XLBD_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 
 	for (unsigned int i = 0; i < cfg->lb.nr_interfaces; i++) {
 		const char *dev = cfg->lb.interfaces[i];
 		int ifindex = if_nametoindex(dev), err;
+		bool replaced;
 
 		if (!ifindex) {
 			pr_warn("xlbd: no interface '%s' in this network namespace\n", dev);
 			return -ENODEV;
 		}
-		if (xlb_attached_mode(ifindex, NULL) != XDP_MODE_UNSPEC)
+		if (xlb_attached_mode(ifindex, NULL) != XDP_MODE_UNSPEC) {
+			err = xlb_upgrade(ifindex, obj_path, &replaced);
+			if (err)
+				pr_warn("%s: the attached program stays: %s\n", dev,
+					err == -EOPNOTSUPP
+						? "libxdp's dispatcher cannot replace it in place"
+						: strerror(-err));
+			else if (replaced)
+				pr_info("%s: program replaced by this xlbd's, maps and flows "
+					"kept\n",
+					dev);
 			continue;
-		err = xlb_attach(ifindex, mode, 0);
+		}
+		err = xlb_attach(ifindex, mode, 0, obj_path);
 		if (err) {
 			pr_warn("xlbd: cannot attach xlb to %s in %s mode: %s\n", dev,
 				xlb_mode_name(mode), strerror(-err));
@@ -138,7 +160,7 @@ static void reload(struct xlbd *d)
 		pr_warn("reload failed, still running on the old config: %s\n", err);
 		return;
 	}
-	if (attach_interfaces(cfg)) {
+	if (attach_interfaces(cfg, d->bpf_object)) {
 		pr_warn("reload failed, still running on the old config\n");
 		xlbd_config_free(cfg);
 		return;
@@ -201,7 +223,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (attach_interfaces(d.cfg))
+	d.bpf_object = o.bpf_object;
+	if (attach_interfaces(d.cfg, d.bpf_object))
 		goto out;
 	ret = xlb_maps_open_pinned(&d.maps, xlb_pin_dir());
 	if (ret) {

@@ -1,0 +1,139 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Upgrade under load: an xlbd with another BPF object replaces the attached program in place,
+# keeping the pinned maps, flow table included; wrk sees no failed request and a connection
+# opened before the upgrade carries on with its backend. TAP.
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=tests/lib/tap.sh
+source "$ROOT/tests/lib/tap.sh"
+[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, XDP, bpffs)"
+# shellcheck source=tools/netns.sh
+source "$ROOT/tools/netns.sh"
+
+XLB=$ROOT/build/xlb
+XLBD=$ROOT/build/xlbd
+export XLB_PIN_DIR=/sys/fs/bpf/xlbu
+netns_init xlbu- 10.22.0.0/24 fd00:22::/64
+VIP=$NETNS_VIP4:80/tcp
+URL=http://$NETNS_VIP4/
+TMP=$(mktemp -d /tmp/xlbu.XXXXXX)
+PID=
+KA_PID=
+
+cleanup() {
+	[ -n "$KA_PID" ] && kill "$KA_PID" 2>/dev/null
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	netns_exec lb "$XLB" detach "$NETNS_DEV" >/dev/null 2>&1
+	rm -rf "$XLB_PIN_DIR"
+	netns_down
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+start_xlbd() {
+	netns_exec lb "$XLBD" -c "$TMP/xlb.conf" --foreground "$@" 2>>"$TMP/xlbd.log" &
+	PID=$!
+}
+prog_id() { ip -j -n "$(netns_name lb)" link show dev "$NETNS_DEV" | grep -o '"id":[0-9]*' | head -1; }
+flows() { netns_exec lb "$XLB" flows --json | grep -o '"client"' | wc -l; }
+
+netns_down
+rm -rf "$XLB_PIN_DIR"
+netns_up || bail "building the namespaces failed"
+netns_backend_setup "$VIP" >/dev/null || bail "xlb backend-setup failed"
+netns_nginx_start $NETNS_BACKENDS || bail "starting nginx failed"
+cat >"$TMP/xlb.conf" <<CONF
+[lb]
+interface = $NETNS_DEV
+metrics = 127.0.0.1:9592
+
+[vip web]
+address = $VIP
+backend = ${NETNS_IP4[web1]}
+backend = ${NETNS_IP4[web2]}
+check = http GET / 200
+interval = 250ms
+timeout = 200ms
+CONF
+
+# The same program built with another constant: another object, another program tag.
+clang -target bpf -mcpu=v3 -O2 -g -DXLB_PICK_TRIES=5 -I"$ROOT/include" \
+	-I/usr/include/"$(gcc -dumpmachine)" -c "$ROOT/bpf/xlb.bpf.c" -o "$TMP/xlb-next.bpf.o" ||
+	bail "building the second BPF object failed"
+
+start_xlbd
+for _ in $(seq 50); do
+	[ "$(netns_exec lb "$XLB" backend list --json 2>/dev/null | grep -o '"health":"up"' | wc -l)" = 2 ] && break
+	sleep 0.1
+done
+before=$(prog_id)
+check "xlbd attached its program ($before)" test -n "$before"
+
+# A client that opens one connection, asks, waits for a line on stdin, asks again.
+cat >"$TMP/ka.py" <<'PY'
+import socket, sys
+s = socket.create_connection((sys.argv[1], 80), timeout=5)
+def ask():
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data or not data.split(b"\r\n\r\n", 1)[1]:
+        d = s.recv(4096)
+        if not d:
+            return "closed"
+        data += d
+    return data.split(b"\r\n\r\n", 1)[1].decode().strip()
+print(ask(), flush=True)
+sys.stdin.readline()
+print(ask(), flush=True)
+PY
+mkfifo "$TMP/ka.in"
+netns_exec client python3 "$TMP/ka.py" "$NETNS_VIP4" <"$TMP/ka.in" >"$TMP/ka.out" 2>&1 &
+KA_PID=$!
+exec 7>"$TMP/ka.in"
+sleep 0.5
+first=$(head -1 "$TMP/ka.out")
+check "a connection opened before the upgrade is answered ($first)" grep -qx 'web[12]' <<<"$first"
+flows_before=$(flows)
+
+netns_exec client wrk -t2 -c8 -d4s --timeout 3s "$URL" >"$TMP/wrk.out" 2>&1 &
+WRK=$!
+sleep 1
+kill "$PID"
+wait "$PID"
+start_xlbd --bpf-object "$TMP/xlb-next.bpf.o"
+for _ in $(seq 50); do
+	grep -q "program replaced" "$TMP/xlbd.log" && break
+	sleep 0.1
+done
+check "the new xlbd says it replaced the program" grep -q "program replaced" "$TMP/xlbd.log"
+after=$(prog_id)
+check "another program is attached ($before -> $after)" test -n "$after" -a "$after" != "$before"
+wait "$WRK"
+reqs=$(awk '/requests in/ { print $1 }' "$TMP/wrk.out")
+errors=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' \
+	"$TMP/wrk.out" | awk '{ print $1 + $2 + $3 + $4 }')
+non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$TMP/wrk.out")
+check "wrk completed requests across the upgrade (${reqs:-0})" test "${reqs:-0}" -gt 0
+is "wrk saw no socket error" "${errors:-0}" 0
+is "wrk saw no non-2xx response" "${non2xx:-0}" 0
+echo >&7
+sleep 0.5
+second=$(sed -n 2p "$TMP/ka.out")
+is "the connection opened before the upgrade still reaches its backend" "$second" "$first"
+check "the flow table was kept ($flows_before flows before, $(flows) after)" \
+	test "$(flows)" -ge "$flows_before"
+
+# Same object again: nothing to replace.
+kill "$PID"
+wait "$PID"
+start_xlbd --bpf-object "$TMP/xlb-next.bpf.o"
+sleep 1
+is "an xlbd with the attached program's object leaves it in place" "$(prog_id)" "$after"
+tap_done
