@@ -475,6 +475,8 @@ check "xlbd started: both backends health up within 2 s ($(secs "$WAITED_MS") s)
 check "xlbd is running" kill -0 "$XLBD_PID"
 is "xlbd attached xlb in native mode" "$(xdp_mode "$(netns_name lb)" "$NETNS_DEV")" 1
 check "maps pinned in $XLB_PIN_DIR" test -e "$XLB_PIN_DIR/xlb_vips"
+status=$(lbx status)
+check "xlb status shows the daemon and its config" grep -q "daemon: .*xlbd at .*config $CONF" <<<"$status"
 vip_batch 200
 out=$VB_OUT
 split_even "200 new connections" "$out" 200

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attach.h"
 #include "cli.h"
+#include "daemon_status.h"
 
 struct attach_opts {
 	enum xdp_attach_mode mode;
@@ -94,6 +96,47 @@ int cmd_detach(int argc, char **argv)
 	return 0;
 }
 
+/* The value of the JSON string member `key` in text, copied into out; "-" when absent. */
+static void json_string(const char *text, const char *key, char *out, size_t len)
+{
+	char pattern[64];
+	const char *v;
+	size_t n;
+
+	snprintf(pattern, sizeof(pattern), "\"%s\":\"", key);
+	v = strstr(text, pattern);
+	if (!v) {
+		snprintf(out, len, "-");
+		return;
+	}
+	v += strlen(pattern);
+	n = strcspn(v, "\"");
+	snprintf(out, len, "%.*s", (int)n, v);
+}
+
+/* Ends the status output with what xlbd says of itself, when one answers. */
+static void print_daemon(bool json, unsigned int attached)
+{
+	char *status = daemon_status_fetch();
+	char config[256], reload[64];
+
+	if (json) {
+		printf("]%s%s}\n", status ? ",\"daemon\":" : ",\"daemon\":null",
+		       status ? status : "");
+	} else {
+		printf("%s\n", attached ? "" : " none in this network namespace");
+		if (status) {
+			json_string(status, "config", config, sizeof(config));
+			json_string(status, "last_reload", reload, sizeof(reload));
+			printf("daemon:     xlbd at %s, config %s, last reload %s\n",
+			       daemon_status_address(), config, reload);
+		} else {
+			printf("daemon:     none answering at %s\n", daemon_status_address());
+		}
+	}
+	free(status);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct cli_args a = {
@@ -134,10 +177,7 @@ int cmd_status(int argc, char **argv)
 		n++;
 	}
 	if_freenameindex(ifs);
-	if (json)
-		printf("]}\n");
-	else
-		printf("%s\n", n ? "" : " none in this network namespace");
+	print_daemon(json, n);
 	xlb_maps_close(&m);
 	return 0;
 }
