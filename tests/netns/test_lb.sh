@@ -13,6 +13,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/lib/tap.sh
 source "$ROOT/tests/lib/tap.sh"
+# shellcheck source=tests/lib/wrk.sh
+source "$ROOT/tests/lib/wrk.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, XDP, bpffs)"
 
@@ -284,13 +286,10 @@ wrk_rc=$?
 WRK_PID=
 sed 's/^/# wrk: /' "$TMP/wrk.out"
 is "wrk exit status" "$wrk_rc" 0
-reqs=$(awk '/requests in/ { print $1 }' "$TMP/wrk.out")
+reqs=$(wrk_requests "$TMP/wrk.out")
 check "wrk completed requests (${reqs:-none})" test "${reqs:-0}" -gt 0
-non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$TMP/wrk.out")
-is "wrk: no non-2xx responses" "${non2xx:-0}" 0
-errs=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' \
-	"$TMP/wrk.out" | awk '{ print $1 + $2 + $3 + $4 }')
-errs=${errs:-0}
+is "wrk: no non-2xx responses" "$(wrk_non2xx "$TMP/wrk.out")" 0
+errs=$(wrk_errors "$TMP/wrk.out")
 check "wrk: socket errors ($errs) <= connections that were on web2 ($on_removed)" \
 	test "$errs" -le "$on_removed"
 out=$(netns_http_batch client "$URL4" 100)

@@ -14,6 +14,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/lib/tap.sh
 source "$ROOT/tests/lib/tap.sh"
+# shellcheck source=tests/lib/wrk.sh
+source "$ROOT/tests/lib/wrk.sh"
 
 [ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, XDP, bpffs)"
 
@@ -214,18 +216,6 @@ split_even() {
 # all_to NAME OUT N NODE: N requests, all answered 200 by NODE.
 all_to() { is "$1: all $3 requests answered 200 by $4" "$(netns_count "$4" <<<"$2")" "$3"; }
 
-# wrk_errors FILE: socket errors (connect + read + write + timeout) in wrk's report.
-wrk_errors() {
-	local e
-	e=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' \
-		"$1" | awk '{ print $1 + $2 + $3 + $4 }')
-	echo "${e:-0}"
-}
-wrk_non2xx() {
-	local e
-	e=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$1")
-	echo "${e:-0}"
-}
 
 # metric FILE NAME LABEL_VALUE [vip]: the value of the series NAME{...} that has a label
 # whose value is LABEL_VALUE (quoted, so "10.21.0.1" does not match "10.21.0.11"); with "vip",
@@ -594,7 +584,7 @@ WRK_PID=
 loop_wait
 sed 's/^/# wrk: /' "$TMP/wrk.out"
 is "kill -9: wrk exit status" "$wrk_rc" 0
-reqs=$(awk '/requests in/ { print $1 }' "$TMP/wrk.out")
+reqs=$(wrk_requests "$TMP/wrk.out")
 check "kill -9: wrk completed requests (${reqs:-none})" test "${reqs:-0}" -gt 0
 is "kill -9: wrk saw no non-2xx responses" "$(wrk_non2xx "$TMP/wrk.out")" 0
 is "kill -9: wrk saw no socket errors" "$(wrk_errors "$TMP/wrk.out")" 0

@@ -9,6 +9,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/lib/tap.sh
 source "$ROOT/tests/lib/tap.sh"
+# shellcheck source=tests/lib/wrk.sh
+source "$ROOT/tests/lib/wrk.sh"
 [ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, XDP, bpffs)"
 # shellcheck source=tools/netns.sh
 source "$ROOT/tools/netns.sh"
@@ -116,13 +118,10 @@ check "the new xlbd says it replaced the program" grep -q "program replaced" "$T
 after=$(prog_id)
 check "another program is attached ($before -> $after)" test -n "$after" -a "$after" != "$before"
 wait "$WRK"
-reqs=$(awk '/requests in/ { print $1 }' "$TMP/wrk.out")
-errors=$(sed -n 's/.*Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\).*/\1 \2 \3 \4/p' \
-	"$TMP/wrk.out" | awk '{ print $1 + $2 + $3 + $4 }')
-non2xx=$(awk -F': *' '/Non-2xx or 3xx responses/ { print $2 }' "$TMP/wrk.out")
-check "wrk completed requests across the upgrade (${reqs:-0})" test "${reqs:-0}" -gt 0
-is "wrk saw no socket error" "${errors:-0}" 0
-is "wrk saw no non-2xx response" "${non2xx:-0}" 0
+reqs=$(wrk_requests "$TMP/wrk.out")
+check "wrk completed requests across the upgrade ($reqs)" test "$reqs" -gt 0
+is "wrk saw no socket error" "$(wrk_errors "$TMP/wrk.out")" 0
+is "wrk saw no non-2xx response" "$(wrk_non2xx "$TMP/wrk.out")" 0
 echo >&7
 sleep 0.5
 second=$(sed -n 2p "$TMP/ka.out")
