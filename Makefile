@@ -12,11 +12,12 @@ BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -Iinclude -I$(ARCH_INC)
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser/lib -Iuser/xlbd -I$(BUILD)
 LDLIBS     := -lxdp -lbpf -lelf -lz
-XLBD_LIBS  := -levent -linih
+XLBD_LIBS  := -levent_openssl -levent -linih -lmariadb -lssl -lcrypto
 
 # Debian packages every part of the project needs (build, tests, lab, benchmarks).
 DEPS := build-essential clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
-	zlib1g-dev libevent-dev libinih-dev iproute2 ethtool nginx wrk curl perl python3 procps
+	zlib1g-dev libevent-dev libinih-dev libssl-dev default-libmysqlclient-dev iproute2 ethtool \
+	nginx wrk curl perl python3 procps mariadb-server mariadb-client
 
 BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o $(BUILD)/bench_floor.bpf.o
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -47,18 +49,30 @@ static bool same_mount_ns(pid_t pid, const struct stat *mine)
 	return stat(path, &st) == 0 && st.st_ino == mine->st_ino && st.st_dev == mine->st_dev;
 }
 
-/* The bpffs of the nearest ancestor in another mount namespace, as a path through its root. */
+/*
+ * The bpffs of the nearest ancestor in another mount namespace, as a path through a directory
+ * fd this process keeps open (/proc/self/fd/N): unlike /proc/PID/root it stays valid when
+ * that ancestor exits, as the shell that started a daemon may.
+ */
 static bool find_outer_bpffs(char *root, size_t len)
 {
+	char path[64];
 	struct stat mine;
+	int fd;
 
 	if (stat("/proc/self/ns/mnt", &mine) < 0)
 		return false;
 	for (pid_t pid = getppid(); pid > 1; pid = parent_of(pid)) {
 		if (same_mount_ns(pid, &mine))
 			continue;
-		snprintf(root, len, "/proc/%d/root%s", pid, XLB_PIN_ROOT);
-		return is_bpffs(root);
+		snprintf(path, sizeof(path), "/proc/%d/root%s", pid, XLB_PIN_ROOT);
+		if (!is_bpffs(path))
+			return false;
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return false;
+		snprintf(root, len, "/proc/self/fd/%d", fd);
+		return true;
 	}
 	return false;
 }

@@ -10,6 +10,7 @@
 static void target_free(struct health_target *t)
 {
 	event_free(t->timer);
+	explicit_bzero(t->spec.password, sizeof(t->spec.password));
 	free(t);
 }
 
@@ -83,15 +84,31 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 static void probe_spec_of(const struct xlbd_vip *vip, struct probe_spec *spec)
 {
-	if (vip->check.type == XLBD_CHECK_HTTP) {
+	const struct xlbd_check *c = &vip->check;
+
+	switch (c->type) {
+	case XLBD_CHECK_HTTP:
+	case XLBD_CHECK_HTTPS:
 		*spec = (struct probe_spec){ .kind = PROBE_HTTP,
-					     .method = vip->check.method,
-					     .path = vip->check.path,
-					     .status = vip->check.status };
+					     .method = c->method,
+					     .path = c->path,
+					     .status = c->status };
+		if (c->type == XLBD_CHECK_HTTPS)
+			spec->kind = PROBE_HTTPS;
 		return;
+	case XLBD_CHECK_MYSQL:
+		/* The password file is read when the check is configured: for a new target, and
+		 * after a reload (a new config, so a new password_file pointer). The rescans in
+		 * between, every second, keep what was read. */
+		if (spec->kind != PROBE_MYSQL || spec->password_file != c->password_file) {
+			*spec = (struct probe_spec){ .kind = PROBE_MYSQL };
+			probe_read_password(spec, c->password_file);
+		}
+		spec->user = c->user;
+		return;
+	case XLBD_CHECK_TCP:
+		break;
 	}
-	/* https and mysql checks come with the SQL splitter's issue; until then they check
-	 * that the port accepts connections (main.c says so at start). */
 	*spec = (struct probe_spec){ .kind = PROBE_TCP };
 }
 
@@ -172,8 +189,9 @@ void health_scan(struct xlbd *d)
 		if (xlb_backend_get(&d->maps, slot, &be))
 			continue;
 		vip = xlbd_vip_of(d, be.vip_id);
-		/* UDP VIPs have nothing a TCP or HTTP probe could check */
-		if (!vip || (vip->addr.proto == IPPROTO_UDP && vip->check.type != XLBD_CHECK_HTTP))
+		/* A UDP port accepts no TCP connection: UDP VIPs are checked only by the
+		 * checks that name their own protocol (http, https, mysql) */
+		if (!vip || (vip->addr.proto == IPPROTO_UDP && vip->check.type == XLBD_CHECK_TCP))
 			continue;
 		t = find_target(d, slot, be.gen);
 		if (!t) {

@@ -137,19 +137,6 @@ static void detach_interfaces(const struct xlbd_config *cfg)
 	}
 }
 
-/* Checks that are not implemented yet fall back to a TCP connect; say so once. */
-static void warn_unimplemented_checks(const struct xlbd_config *cfg)
-{
-	for (unsigned int i = 0; i < cfg->nr_vips; i++) {
-		enum xlbd_check_type type = cfg->vips[i].check.type;
-
-		if (type == XLBD_CHECK_HTTPS || type == XLBD_CHECK_MYSQL)
-			pr_warn("VIP %s: %s checks are not implemented yet; checking that the port "
-				"accepts connections instead\n",
-				cfg->vips[i].name, type == XLBD_CHECK_HTTPS ? "https" : "mysql");
-	}
-}
-
 static void reload(struct xlbd *d)
 {
 	struct xlbd_config *cfg, *old = d->cfg;
@@ -170,7 +157,6 @@ static void reload(struct xlbd *d)
 	health_scan(d); /* re-points the targets at the new config before the old one goes */
 	xlbd_config_free(old);
 	d->last_reload = time(NULL);
-	warn_unimplemented_checks(cfg);
 	pr_info("reloaded %s%s\n", d->config_path, problems ? " (with problems, see above)" : "");
 }
 
@@ -216,6 +202,9 @@ int main(int argc, char **argv)
 		xlbd_config_free(d.cfg);
 		return 0;
 	}
+	/* Where the pins are, decided while the process that started us is still our parent
+	 * (see pindir.h: under `ip netns exec` that parent is how the host's bpffs is found). */
+	xlb_pin_dir();
 	/* Before anything holds an event base or a socket: those do not survive a fork. stderr
 	 * stays open for the log. */
 	if (!o.foreground && daemon(0, 1) < 0) {
@@ -243,7 +232,6 @@ int main(int argc, char **argv)
 	}
 	xlbd_sync(&d, NULL, d.cfg);
 	d.last_reload = time(NULL);
-	warn_unimplemented_checks(d.cfg);
 	health_scan(&d);
 	for (int i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(d.base, signals[i], on_signal, &d);

@@ -1,27 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <mysql/mysql.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "probe.h"
 
 /* A status line longer than this is not an HTTP server talking. */
 #define STATUS_LINE_MAX 256
-
-struct probe {
-	struct bufferevent *bev;
-	struct event *deadline;
-	int status; /* the one that means healthy */
-	probe_done_fn done;
-	void *arg;
-	struct timespec start;
-};
+/* Room for a why: a server's error message, or a path and an errno. */
+#define WHY_MAX 512
 
 static long elapsed_us(const struct timespec *since)
 {
@@ -31,16 +31,49 @@ static long elapsed_us(const struct timespec *since)
 	return (now.tv_sec - since->tv_sec) * 1000000L + (now.tv_nsec - since->tv_nsec) / 1000;
 }
 
+static struct timeval tv_of_ms(int ms)
+{
+	return (struct timeval){ ms / 1000, (ms % 1000) * 1000 };
+}
+
+/* Reset rather than close: a checker must not leave a TIME_WAIT per check behind, and a
+ * reset never waits for a peer that reads nothing. */
+static void reset_on_close(evutil_socket_t fd)
+{
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+}
+
+/* ---- HTTP and HTTPS: a request on a bufferevent, the status line of the answer ---- */
+
+struct probe {
+	struct bufferevent *bev;
+	struct event *deadline;
+	bool tls;
+	int status; /* the one that means healthy */
+	probe_done_fn done;
+	void *arg;
+	struct timespec start;
+	char why[WHY_MAX];
+};
+
 static void finish(struct probe *p, bool ok, const char *why)
 {
 	probe_done_fn done = p->done;
 	void *arg = p->arg;
 	long us = elapsed_us(&p->start);
+	char copy[WHY_MAX];
 
-	bufferevent_free(p->bev); /* closes the socket */
+	/* why may live in p, or in the TLS state that goes with the bufferevent */
+	snprintf(copy, sizeof(copy), "%s", why);
+	if (!ok)
+		reset_on_close(bufferevent_getfd(p->bev));
+	bufferevent_free(p->bev); /* closes the socket, frees the SSL */
 	event_free(p->deadline);
 	free(p);
-	done(arg, ok, us, why);
+	done(arg, ok, us, copy);
 }
 
 /* "HTTP/1.x NNN ...": the status code, or -1. */
@@ -73,19 +106,41 @@ static void on_read(struct bufferevent *bev, void *ctx)
 		finish(p, status == p->status, status == p->status ? "" : "wrong status");
 }
 
+/* Why a TLS connection failed: OpenSSL's reason when it has one (a server that does not
+ * speak TLS gives "wrong version number" or the like), else the socket's error. */
+static const char *tls_why(struct probe *p)
+{
+	unsigned long e = bufferevent_get_openssl_error(p->bev);
+	const char *reason = e ? ERR_reason_error_string(e) : NULL;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	if (reason)
+		snprintf(p->why, sizeof(p->why), "TLS: %s", reason);
+	else if (err)
+		snprintf(p->why, sizeof(p->why), "%s", strerror(err));
+	else
+		snprintf(p->why, sizeof(p->why), "TLS handshake failed");
+	return p->why;
+}
+
 static void on_event(struct bufferevent *bev, short what, void *ctx)
 {
 	struct probe *p = ctx;
 
 	if (what & BEV_EVENT_CONNECTED) {
-		/* the request waits in the output buffer from the start; now the answer */
+		/* the request waits in the output buffer from the start (for TLS, until the
+		 * handshake is done, which is when this comes); now the answer */
 		bufferevent_enable(bev, EV_READ);
+		/* From now on a close without close_notify is the end of the answer, not an
+		 * error. Not before: libevent would make a refused connection an EOF too. */
+		if (p->tls)
+			bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
 		return;
 	}
 	if (what & BEV_EVENT_EOF)
 		finish(p, false, "connection closed");
 	else if (what & BEV_EVENT_ERROR)
-		finish(p, false, strerror(EVUTIL_SOCKET_ERROR()));
+		finish(p, false, p->tls ? tls_why(p) : strerror(EVUTIL_SOCKET_ERROR()));
 }
 
 static void on_deadline(evutil_socket_t fd, short what, void *ctx)
@@ -93,6 +148,86 @@ static void on_deadline(evutil_socket_t fd, short what, void *ctx)
 	(void)fd, (void)what;
 	finish(ctx, false, "timeout");
 }
+
+/* The one client context of all HTTPS probes, made at the first (see probe.h). NULL when
+ * OpenSSL cannot make one; the next probe tries again. */
+static SSL_CTX *tls_ctx(void)
+{
+	static SSL_CTX *ctx;
+
+	if (ctx)
+		return ctx;
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx)
+		return NULL;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+	/* A server that closes without close_notify has still answered: OpenSSL 3 would make
+	 * that an error (and libevent would report it before the data read with it). */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	return ctx;
+}
+
+static struct bufferevent *tls_bufferevent(struct event_base *base)
+{
+	SSL_CTX *ctx = tls_ctx();
+	struct bufferevent *bev;
+	SSL *ssl;
+
+	if (!ctx)
+		return NULL;
+	ssl = SSL_new(ctx);
+	if (!ssl)
+		return NULL;
+	/* Deferred callbacks: libevent runs a deferred read callback before a deferred event
+	 * callback, so an answer that arrives with the server's close is read, not lost. */
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+					     BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+	if (!bev)
+		SSL_free(ssl);
+	return bev;
+}
+
+static int http_probe_start(struct event_base *base, const struct sockaddr *addr, socklen_t addrlen,
+			    const struct probe_spec *spec, int timeout_ms, probe_done_fn done,
+			    void *arg)
+{
+	struct timeval tv = tv_of_ms(timeout_ms);
+	struct probe *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	*p = (struct probe){
+		.tls = spec->kind == PROBE_HTTPS, .status = spec->status, .done = done, .arg = arg
+	};
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	p->bev = p->tls ? tls_bufferevent(base)
+			: bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	p->deadline = evtimer_new(base, on_deadline, p);
+	if (!p->bev || !p->deadline)
+		goto fail;
+	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
+	/* Written now, sent once connected: the spec's strings are not needed after this call
+	 * (a reload may free them while the probe runs). HTTP/1.0, Connection: close: one
+	 * request, one answer. */
+	if (evbuffer_add_printf(bufferevent_get_output(p->bev),
+				"%s %s HTTP/1.0\r\nUser-Agent: xlbd\r\nConnection: close\r\n\r\n",
+				spec->method, spec->path) < 0)
+		goto fail;
+	evtimer_add(p->deadline, &tv);
+	/* A refused connection may be reported right here, through on_event: p is then gone
+	 * and done was called; that is the probe's result, not a failure to start it. */
+	bufferevent_socket_connect(p->bev, addr, addrlen);
+	return 0;
+fail:
+	if (p->bev)
+		bufferevent_free(p->bev);
+	if (p->deadline)
+		event_free(p->deadline);
+	free(p);
+	return -ENOMEM;
+}
+
+/* ---- TCP: a bare non-blocking connect ---- */
 
 /* A TCP probe is a bare non-blocking connect on one event: no buffers to set up, as it runs
  * for every backend every interval. */
@@ -105,13 +240,11 @@ struct tcp_probe {
 
 static void tcp_finish(struct tcp_probe *p, evutil_socket_t fd, bool ok, const char *why)
 {
-	/* Reset rather than close: a checker must not leave a TIME_WAIT per check behind. */
-	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
 	probe_done_fn done = p->done;
 	void *arg = p->arg;
 	long us = elapsed_us(&p->start);
 
-	setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+	reset_on_close(fd);
 	close(fd);
 	if (p->ev)
 		event_free(p->ev);
@@ -136,7 +269,7 @@ static void on_tcp_connect(evutil_socket_t fd, short what, void *ctx)
 static int tcp_probe_start(struct event_base *base, const struct sockaddr *addr, socklen_t addrlen,
 			   int timeout_ms, probe_done_fn done, void *arg)
 {
-	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+	struct timeval tv = tv_of_ms(timeout_ms);
 	struct tcp_probe *p = calloc(1, sizeof(*p));
 	int fd;
 
@@ -168,42 +301,282 @@ static int tcp_probe_start(struct event_base *base, const struct sockaddr *addr,
 	return 0;
 }
 
+/* ---- MySQL: log in and SELECT 1 with Connector/C's non-blocking API ---- */
+
+enum mysql_step {
+	MYSQL_STEP_CONNECT,
+	MYSQL_STEP_QUERY,
+	MYSQL_STEP_STORE,
+};
+
+struct mysql_probe {
+	MYSQL *my;
+	struct event *io; /* on the connector's socket, for what it waits for */
+	struct event *deadline;
+	enum mysql_step step;
+	/* Connector/C reads these while the connect runs, after probe_start returned: ours */
+	char host[INET6_ADDRSTRLEN];
+	unsigned int port;
+	char *user;
+	char password[PROBE_PASSWORD_MAX];
+	probe_done_fn done;
+	void *arg;
+	struct timespec start;
+};
+
+static void mysql_finish(struct mysql_probe *p, bool ok, const char *why)
+{
+	probe_done_fn done = p->done;
+	void *arg = p->arg;
+	long us = elapsed_us(&p->start);
+	char copy[WHY_MAX];
+
+	/* why may be mysql_error(), which goes with the handle */
+	snprintf(copy, sizeof(copy), "%s", why);
+	if (!ok) {
+		/* An operation may be under way: mysql_close() then sends COM_QUIT in blocking
+		 * mode; a shut-down socket fails that at once, whatever the server does. */
+		evutil_socket_t fd = mysql_get_socket(p->my);
+
+		if (fd >= 0) {
+			reset_on_close(fd);
+			shutdown(fd, SHUT_RDWR);
+		}
+	}
+	/* after a good SELECT 1 the socket's buffers are empty: COM_QUIT goes out at once */
+	mysql_close(p->my);
+	event_free(p->io);
+	event_free(p->deadline);
+	free(p->user);
+	explicit_bzero(p->password, sizeof(p->password));
+	free(p);
+	done(arg, ok, us, copy);
+}
+
+static void on_mysql_io(evutil_socket_t fd, short what, void *ctx);
+
+/* Waits for what Connector/C asked for (MYSQL_WAIT_*). The socket is asked for each time:
+ * the connect may try more than one. */
+static int mysql_wait(struct mysql_probe *p, int status)
+{
+	struct timeval tv = tv_of_ms(mysql_get_timeout_value_ms(p->my));
+	evutil_socket_t fd = mysql_get_socket(p->my);
+	short what = 0;
+
+	/* libevent has no exceptional conditions; a socket that has one is readable */
+	if (status & (MYSQL_WAIT_READ | MYSQL_WAIT_EXCEPT))
+		what |= EV_READ;
+	if (status & MYSQL_WAIT_WRITE)
+		what |= EV_WRITE;
+	if (!what)
+		fd = -1;
+	event_del(p->io);
+	if (event_assign(p->io, event_get_base(p->deadline), fd, what, on_mysql_io, p))
+		return -EINVAL;
+	return event_add(p->io, status & MYSQL_WAIT_TIMEOUT ? &tv : NULL) ? -ENOMEM : 0;
+}
+
+/* Runs the probe as far as it goes without waiting: a step's _start when ready is 0, its
+ * _cont with what the socket became ready for otherwise. */
+static void mysql_run(struct mysql_probe *p, int ready)
+{
+	MYSQL *connected;
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+	int status, err;
+	bool ok;
+
+	for (;; ready = 0) {
+		switch (p->step) {
+		case MYSQL_STEP_CONNECT:
+			status = ready ? mysql_real_connect_cont(&connected, p->my, ready)
+				       : mysql_real_connect_start(&connected, p->my, p->host,
+								  p->user, p->password, NULL,
+								  p->port, NULL, 0);
+			if (status)
+				goto wait;
+			if (!connected)
+				goto fail;
+			p->step = MYSQL_STEP_QUERY;
+			break;
+		case MYSQL_STEP_QUERY:
+			status = ready ? mysql_real_query_cont(&err, p->my, ready)
+				       : mysql_real_query_start(&err, p->my, "SELECT 1", 8);
+			if (status)
+				goto wait;
+			if (err)
+				goto fail;
+			p->step = MYSQL_STEP_STORE;
+			break;
+		case MYSQL_STEP_STORE:
+			status = ready ? mysql_store_result_cont(&res, p->my, ready)
+				       : mysql_store_result_start(&res, p->my);
+			if (status)
+				goto wait;
+			if (!res)
+				goto fail;
+			/* the result is stored: reading and freeing it do no I/O */
+			row = mysql_fetch_row(res);
+			ok = row && row[0] && !strcmp(row[0], "1");
+			mysql_free_result(res);
+			mysql_finish(p, ok, ok ? "" : "SELECT 1 did not return 1");
+			return;
+		}
+	}
+wait:
+	if (mysql_wait(p, status))
+		mysql_finish(p, false, "cannot wait for the server (out of memory)");
+	return;
+fail:
+	mysql_finish(p, false, *mysql_error(p->my) ? mysql_error(p->my) : "MySQL error");
+}
+
+static void on_mysql_io(evutil_socket_t fd, short what, void *ctx)
+{
+	int ready = 0;
+
+	(void)fd;
+	if (what & EV_READ)
+		ready |= MYSQL_WAIT_READ;
+	if (what & EV_WRITE)
+		ready |= MYSQL_WAIT_WRITE;
+	if (what & EV_TIMEOUT)
+		ready |= MYSQL_WAIT_TIMEOUT;
+	mysql_run(ctx, ready);
+}
+
+static void on_mysql_deadline(evutil_socket_t fd, short what, void *ctx)
+{
+	(void)fd, (void)what;
+	mysql_finish(ctx, false, "timeout");
+}
+
+static int sockaddr_host_port(const struct sockaddr *addr, char *host, unsigned int *port)
+{
+	const void *ip;
+
+	if (addr->sa_family == AF_INET) {
+		ip = &((const struct sockaddr_in *)addr)->sin_addr;
+		*port = ntohs(((const struct sockaddr_in *)addr)->sin_port);
+	} else if (addr->sa_family == AF_INET6) {
+		ip = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+		*port = ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+	} else {
+		return -EAFNOSUPPORT;
+	}
+	/* numeric, so that Connector/C's name lookup never asks DNS (and never blocks) */
+	return inet_ntop(addr->sa_family, ip, host, INET6_ADDRSTRLEN) ? 0 : -errno;
+}
+
+static int mysql_probe_start(struct event_base *base, const struct sockaddr *addr,
+			     const struct probe_spec *spec, int timeout_ms, probe_done_fn done,
+			     void *arg)
+{
+	const unsigned int tcp = MYSQL_PROTOCOL_TCP;
+	struct timeval tv = tv_of_ms(timeout_ms);
+	struct mysql_probe *p;
+	char why[WHY_MAX];
+	int err;
+
+	if (spec->password_err) {
+		/* configured with a file that could not be read: fail every probe, saying so,
+		 * rather than try the server without the password */
+		snprintf(why, sizeof(why), "password file %s: %s", spec->password_file,
+			 spec->password_err == -EOVERFLOW ? "first line too long"
+							  : strerror(-spec->password_err));
+		done(arg, false, 0, why);
+		return 0;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*p = (struct mysql_probe){ .done = done, .arg = arg };
+	clock_gettime(CLOCK_MONOTONIC, &p->start);
+	err = sockaddr_host_port(addr, p->host, &p->port);
+	if (err) {
+		free(p);
+		return err;
+	}
+	snprintf(p->password, sizeof(p->password), "%s", spec->password);
+	p->user = strdup(spec->user ? spec->user : "");
+	p->my = mysql_init(NULL);
+	p->io = event_new(base, -1, 0, on_mysql_io, p);
+	p->deadline = evtimer_new(base, on_mysql_deadline, p);
+	err = -ENOMEM;
+	if (!p->user || !p->my || !p->io || !p->deadline)
+		goto fail;
+	/* MYSQL_OPT_NONBLOCK: every call below returns when it would block, and says for what */
+	if (mysql_options(p->my, MYSQL_OPT_NONBLOCK, 0) ||
+	    mysql_options(p->my, MYSQL_OPT_PROTOCOL, &tcp))
+		goto fail;
+	evtimer_add(p->deadline, &tv);
+	/* a refused connection ends the probe right here: done was called, p is gone */
+	mysql_run(p, 0);
+	return 0;
+fail:
+	if (p->my)
+		mysql_close(p->my);
+	if (p->io)
+		event_free(p->io);
+	if (p->deadline)
+		event_free(p->deadline);
+	free(p->user);
+	explicit_bzero(p->password, sizeof(p->password));
+	free(p);
+	return err;
+}
+
 int probe_start(struct event_base *base, const struct sockaddr *addr, socklen_t addrlen,
 		const struct probe_spec *spec, int timeout_ms, probe_done_fn done, void *arg)
 {
-	struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
-	struct probe *p = calloc(1, sizeof(*p));
-
-	if (spec->kind == PROBE_TCP) {
-		free(p);
+	switch (spec->kind) {
+	case PROBE_TCP:
 		return tcp_probe_start(base, addr, addrlen, timeout_ms, done, arg);
+	case PROBE_HTTP:
+	case PROBE_HTTPS:
+		return http_probe_start(base, addr, addrlen, spec, timeout_ms, done, arg);
+	case PROBE_MYSQL:
+		return mysql_probe_start(base, addr, spec, timeout_ms, done, arg);
 	}
-	if (!p)
-		return -ENOMEM;
-	*p = (struct probe){ .status = spec->status, .done = done, .arg = arg };
-	clock_gettime(CLOCK_MONOTONIC, &p->start);
-	p->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	p->deadline = evtimer_new(base, on_deadline, p);
-	if (!p->bev || !p->deadline)
-		goto fail;
-	bufferevent_setcb(p->bev, on_read, NULL, on_event, p);
-	/* Written now, sent once connected: the spec's strings are not needed after this call
-	 * (a reload may free them while the probe runs). HTTP/1.0, Connection: close: one
-	 * request, one answer. */
-	if (evbuffer_add_printf(bufferevent_get_output(p->bev),
-				"%s %s HTTP/1.0\r\nUser-Agent: xlbd\r\nConnection: close\r\n\r\n",
-				spec->method, spec->path) < 0)
-		goto fail;
-	evtimer_add(p->deadline, &tv);
-	/* A refused connection may be reported right here, through on_event: p is then gone
-	 * and done was called; that is the probe's result, not a failure to start it. */
-	bufferevent_socket_connect(p->bev, addr, addrlen);
-	return 0;
-fail:
-	if (p->bev)
-		bufferevent_free(p->bev);
-	if (p->deadline)
-		event_free(p->deadline);
-	free(p);
-	return -ENOMEM;
+	return -EINVAL;
+}
+
+int probe_read_password(struct probe_spec *spec, const char *path)
+{
+	/* one byte more than a password may have, to tell a line that is too long */
+	char buf[PROBE_PASSWORD_MAX + 1];
+	size_t n = 0, len;
+	char *eol = NULL;
+	ssize_t r;
+	int fd, err = 0;
+
+	explicit_bzero(spec->password, sizeof(spec->password));
+	spec->password_file = path;
+	/* read(2), not stdio: no copy of the password left behind in a FILE's buffer */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return spec->password_err = -errno;
+	while (!eol && n < sizeof(buf)) {
+		r = read(fd, buf + n, sizeof(buf) - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		eol = memchr(buf + n, '\n', r);
+		n += r;
+	}
+	close(fd);
+	len = eol ? (size_t)(eol - buf) : n;
+	if (len && buf[len - 1] == '\r')
+		len--;
+	if (!err && len >= PROBE_PASSWORD_MAX)
+		err = -EOVERFLOW;
+	if (!err)
+		memcpy(spec->password, buf, len);
+	explicit_bzero(buf, sizeof(buf));
+	return spec->password_err = err;
 }
