@@ -616,6 +616,22 @@ out=$VB_OUT
 all_to "reload without web2" "$out" 50 web1
 log_since "$RELOAD_LOG0" | sed 's/^/# xlbd: /'
 
+# A backend added with the CLI to a VIP the config owns is health-checked like the others
+# (until the next reload, which makes the VIP match the config again).
+cli_add_web2() { lbx backend add "$VIP4" "$WEB2" >/dev/null; }
+check "cli: xlb backend add web2 to the owned VIP" cli_add_web2
+wait_states "$WEB1=up $WEB2=up" 2000
+netns_nginx_stop web2
+wait_states "$WEB1=up $WEB2=down" 3000
+check "cli-added web2 is checked: down once its nginx stops ($(secs "$WAITED_MS") s)" \
+	test "$(states)" = "$WEB1=up $WEB2=down"
+netns_nginx_start web2 || bail "restarting nginx on web2 failed"
+wait_states "$WEB1=up $WEB2=up" 3000
+check "cli-added web2 is checked: up again once nginx is back ($(secs "$WAITED_MS") s)" \
+	test "$(states)" = "$WEB1=up $WEB2=up"
+# back to what the config says, for the reload that adds web2 below
+lbx backend del "$VIP4" "$WEB2"
+
 # [web1] -> [web1 web2]: web2 added; nothing may fail, old connections or new.
 loop_start 4 3 1 || fail "kept-connection loop did not start"
 sleep 0.3
