@@ -67,6 +67,13 @@ netns_exec() {
 	nsenter --net="/run/netns/$ns" "$@"
 }
 
+# netns_xdp_mode NODE DEV: the kernel's XDP attach mode of DEV in NODE's namespace (1 native,
+# 2 skb; empty when no program is attached).
+netns_xdp_mode() {
+	ip -j -n "$(netns_name "$1")" link show dev "$2" |
+		python3 -c 'import json,sys; l=json.load(sys.stdin)[0]; print(l.get("xdp",{}).get("mode",""))'
+}
+
 # netns_sw CMD...: CMD in the switch namespace.
 netns_sw() { nsenter --net="/run/netns/$NETNS_SW" "$@"; }
 

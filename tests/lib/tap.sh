@@ -19,6 +19,12 @@ is() {
 	if [ "$2" = "$3" ]; then ok "$1"; else fail "$1"; diag "got '$2', want '$3'"; fi
 }
 
+# bail REASON: stops the whole test file (set-up failed, nothing after it can mean anything).
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 tap_done() {

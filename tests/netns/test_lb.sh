@@ -53,10 +53,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
 
 # split NAME OUT N: N requests all answered 200, half by each backend.
 split_even() {
@@ -68,11 +64,6 @@ split_even() {
 	is "$name: web2 got exactly half" "$w2" "$((n / 2))"
 }
 
-# xdp_mode NS DEV: the kernel's XDP attach mode of DEV (1 native, 2 skb, empty: none).
-xdp_mode() {
-	ip -j -n "$1" link show dev "$2" |
-		python3 -c 'import json,sys; l=json.load(sys.stdin)[0]; print(l.get("xdp",{}).get("mode",""))'
-}
 
 # stat_of VIP BACKEND FIELD: a counter of `xlb stats --json` (BACKEND "*": the VIP's total).
 stat_of() {
@@ -212,7 +203,7 @@ out=$(netns_http_batch client "http://${NETNS_IP4[web2]}/" 1)
 is "web2 answers directly" "$out" "web2 200"
 
 check "xlb attach $NETNS_DEV --mode native" quiet lbx attach "$NETNS_DEV" --mode native
-is "attached in native (driver) mode" "$(xdp_mode "$(netns_name lb)" "$NETNS_DEV")" 1
+is "attached in native (driver) mode" "$(netns_xdp_mode lb "$NETNS_DEV")" 1
 check "maps pinned in $XLB_PIN_DIR" test -e "$XLB_PIN_DIR/xlb_vips"
 
 check "xlb vip add $VIP4" quiet lbx vip add "$VIP4"
@@ -326,7 +317,7 @@ split_even "IPv6 with no xlb process" "$out" 100
 before1=$(access_lines web1)
 before2=$(access_lines web2)
 check "xlb detach $NETNS_DEV" quiet lbx detach "$NETNS_DEV"
-is "no XDP program left on $NETNS_DEV" "$(xdp_mode "$(netns_name lb)" "$NETNS_DEV")" ""
+is "no XDP program left on $NETNS_DEV" "$(netns_xdp_mode lb "$NETNS_DEV")" ""
 out=$(netns_http_batch client "$URL4" 20)
 is "detached: no IPv4 request to the VIP answered" "$(grep -c ' 200$' <<<"$out")" 0
 out=$(netns_http_batch client "$URL6" 20)

@@ -70,10 +70,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
 
 # conf BACKEND_IP...: the config file's text. The line numbers of the keys above the
 # backends are fixed: the bad-config cases below name them.
@@ -174,11 +170,6 @@ wait_states() {
 	return 1
 }
 
-# xdp_mode NS DEV: the kernel's XDP attach mode of DEV (1 native, 2 skb, empty: none).
-xdp_mode() {
-	ip -j -n "$1" link show dev "$2" |
-		python3 -c 'import json,sys; l=json.load(sys.stdin)[0]; print(l.get("xdp",{}).get("mode",""))'
-}
 
 # pinned: what is in the pin dir (nothing when it does not exist).
 pinned() { ls -A "$XLB_PIN_DIR" 2>/dev/null; }
@@ -452,7 +443,7 @@ is "start with a bad config: exit 1" "$rc" 1
 check "start with a bad config: the error names unknown_key.conf:$((L_SCHEDULER + 1)):" \
 	grep -q -F "$TMP/unknown_key.conf:$((L_SCHEDULER + 1)):" <<<"$err"
 is "start with a bad config: no XDP program on $NETNS_DEV" \
-	"$(xdp_mode "$(netns_name lb)" "$NETNS_DEV")" ""
+	"$(netns_xdp_mode lb "$NETNS_DEV")" ""
 is "start with a bad config: nothing pinned in $XLB_PIN_DIR" "$(pinned)" ""
 
 # --- b. start: both backends up, even split ---------------------------------------------
@@ -463,7 +454,7 @@ diag "both backends up $(secs "$WAITED_MS") s after xlbd started"
 check "xlbd started: both backends health up within 2 s ($(secs "$WAITED_MS") s)" \
 	test "$(states)" = "$WEB1=up $WEB2=up" -a "$WAITED_MS" -le 2000
 check "xlbd is running" kill -0 "$XLBD_PID"
-is "xlbd attached xlb in native mode" "$(xdp_mode "$(netns_name lb)" "$NETNS_DEV")" 1
+is "xlbd attached xlb in native mode" "$(netns_xdp_mode lb "$NETNS_DEV")" 1
 check "maps pinned in $XLB_PIN_DIR" test -e "$XLB_PIN_DIR/xlb_vips"
 status=$(lbx status)
 check "xlb status shows the daemon and its config" grep -q "daemon: .*xlbd at .*config $CONF" <<<"$status"
@@ -720,7 +711,7 @@ fi
 # --- g. SIGTERM: the data plane keeps forwarding; --detach-on-exit removes it -------------
 xlbd_signal TERM
 is "SIGTERM: xlbd exits 0" "$XLBD_RC" 0
-is "SIGTERM: xlb still attached" "$(xdp_mode "$(netns_name lb)" "$NETNS_DEV")" 1
+is "SIGTERM: xlb still attached" "$(netns_xdp_mode lb "$NETNS_DEV")" 1
 check "SIGTERM: maps still pinned" test -e "$XLB_PIN_DIR/xlb_vips"
 vip_batch 100
 out=$VB_OUT
@@ -733,7 +724,7 @@ check "--detach-on-exit: xlbd runs" kill -0 "$XLBD_PID"
 sleep 0.5
 xlbd_signal TERM
 is "--detach-on-exit: SIGTERM exits 0" "$XLBD_RC" 0
-is "--detach-on-exit: no XDP program on $NETNS_DEV" "$(xdp_mode "$(netns_name lb)" "$NETNS_DEV")" ""
+is "--detach-on-exit: no XDP program on $NETNS_DEV" "$(netns_xdp_mode lb "$NETNS_DEV")" ""
 before1=$(wc -l <"$(netns_nginx_dir web1)/access.log")
 before2=$(wc -l <"$(netns_nginx_dir web2)/access.log")
 vip_batch 20

@@ -34,10 +34,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-bail() {
-	echo "Bail out! $*"
-	exit 1
-}
 
 start_xlbd() {
 	netns_exec lb "$XLBD" -c "$TMP/xlb.conf" --foreground "$@" 2>>"$TMP/xlbd.log" &
