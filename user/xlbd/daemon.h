@@ -27,8 +27,9 @@ struct health_target {
 	unsigned long checks_ok, checks_failed, transitions;
 	long last_latency_us;
 	bool in_flight;
-	bool seen; /* still in the maps at the last scan */
-	bool gone; /* removed while a probe was in flight: its callback frees it */
+	bool tick_missed; /* a tick came while the probe was in flight */
+	bool seen;	  /* still in the maps at the last scan */
+	bool gone;	  /* removed while a probe was in flight: its callback frees it */
 	struct event *timer;
 	struct xlbd *d;
 };

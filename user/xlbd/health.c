@@ -42,6 +42,8 @@ static void set_health(struct health_target *t, bool up, const char *why)
 			t->vip->name, why, t->vip->fall);
 }
 
+static void start_probe(struct health_target *t);
+
 static void on_result(void *arg, bool ok, long latency_us, const char *why)
 {
 	struct health_target *t = arg;
@@ -59,11 +61,31 @@ static void on_result(void *arg, bool ok, long latency_us, const char *why)
 	/* a result that agrees with the state resets the streak of those that do not */
 	if (ok == t->up) {
 		t->streak = 0;
-		return;
-	}
-	if (++t->streak >= (ok ? t->vip->rise : t->vip->fall)) {
+	} else if (++t->streak >= (ok ? t->vip->rise : t->vip->fall)) {
 		t->streak = 0;
 		set_health(t, ok, why);
+	}
+	/* A probe that ran to its deadline may end just after the tick it overlapped (timeout
+	 * = interval): that tick's check starts now rather than a whole interval later. */
+	if (t->tick_missed) {
+		t->tick_missed = false;
+		start_probe(t);
+	}
+}
+
+static void start_probe(struct health_target *t)
+{
+	int err;
+
+	t->in_flight = true;
+	err = probe_start(t->d->base, (struct sockaddr *)&t->probe_addr, t->probe_addrlen, &t->spec,
+			  t->vip->timeout_ms, on_result, t);
+	if (err) {
+		/* No socket or no memory says nothing about the backend: no result, and
+		 * nothing counted toward fall. */
+		t->in_flight = false;
+		pr_warn("backend %s of VIP %s: check not started: %s\n", t->addr_str, t->vip->name,
+			strerror(-err));
 	}
 }
 
@@ -75,11 +97,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	evtimer_add(t->timer, &every);
 	if (t->in_flight)
-		return; /* timeout <= interval, so this is rare: skip a beat, never pile up */
-	t->in_flight = true;
-	if (probe_start(t->d->base, (struct sockaddr *)&t->probe_addr, t->probe_addrlen, &t->spec,
-			t->vip->timeout_ms, on_result, t))
-		on_result(t, false, 0, "out of memory");
+		t->tick_missed = true; /* never two probes of one backend at once */
+	else
+		start_probe(t);
 }
 
 static void probe_spec_of(const struct xlbd_vip *vip, struct probe_spec *spec)

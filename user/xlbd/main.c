@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,19 @@ static void parse_options(int argc, char **argv, struct options *o)
  * attached with another program than this daemon's (an upgrade), replaces that program in
  * place, keeping the maps and so every flow.
  */
-static int attach_interfaces(const struct xlbd_config *cfg, const char *obj_path)
+static bool has_interface(const struct xlbd_config *cfg, const char *dev)
+{
+	for (unsigned int i = 0; cfg && i < cfg->lb.nr_interfaces; i++)
+		if (!strcmp(cfg->lb.interfaces[i], dev))
+			return true;
+	return false;
+}
+
+/* `old`: the config running before a reload, whose interfaces are left as they are (libxdp
+ * 1.3 leaks a program fd at each look at an interface: a daemon reloaded for months must
+ * not look again and again). */
+static int attach_interfaces(const struct xlbd_config *cfg, const struct xlbd_config *old,
+			     const char *obj_path)
 {
 	enum xdp_attach_mode mode = cfg->lb.mode == XLBD_MODE_SKB ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 
@@ -99,6 +112,8 @@ static int attach_interfaces(const struct xlbd_config *cfg, const char *obj_path
 		int ifindex = if_nametoindex(dev), err;
 		bool replaced;
 
+		if (has_interface(old, dev))
+			continue;
 		if (!ifindex) {
 			pr_warn("xlbd: no interface '%s' in this network namespace\n", dev);
 			return -ENODEV;
@@ -147,7 +162,7 @@ static void reload(struct xlbd *d)
 		pr_warn("reload failed, still running on the old config: %s\n", err);
 		return;
 	}
-	if (attach_interfaces(cfg, d->bpf_object)) {
+	if (attach_interfaces(cfg, old, d->bpf_object)) {
 		pr_warn("reload failed, still running on the old config\n");
 		xlbd_config_free(cfg);
 		return;
@@ -158,6 +173,18 @@ static void reload(struct xlbd *d)
 	xlbd_config_free(old);
 	d->last_reload = time(NULL);
 	pr_info("reloaded %s%s\n", d->config_path, problems ? " (with problems, see above)" : "");
+}
+
+/* Every probe in flight and every metrics client holds a socket: with 1,000 backends the
+ * usual soft limit of 1,024 files is too close. Up to the hard limit. */
+static void raise_file_limit(void)
+{
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -189,6 +216,9 @@ int main(int argc, char **argv)
 	char err[512];
 	int ret = 1;
 
+	/* A reload asked for while starting (systemctl reload right after start) must not
+	 * kill the daemon: ignored until the handler is in place. */
+	signal(SIGHUP, SIG_IGN);
 	xlb_log_level = XLB_LOG_INFO;
 	parse_options(argc, argv, &o);
 	xlb_log_setup_libs();
@@ -212,8 +242,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	raise_file_limit();
 	d.bpf_object = o.bpf_object;
-	if (attach_interfaces(d.cfg, d.bpf_object))
+	if (attach_interfaces(d.cfg, NULL, d.bpf_object))
 		goto out;
 	ret = xlb_maps_open_pinned(&d.maps, xlb_pin_dir());
 	if (ret) {
