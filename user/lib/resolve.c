@@ -7,8 +7,8 @@
 #include "netlink.h"
 #include "resolve.h"
 
-int xlb_backend_resolve(struct xlb_backend_spec *spec, const char *dev, const __u8 *mac, char *err,
-			size_t errlen)
+int xlb_backend_resolve(struct xlb_backend_spec *spec, const char *dev, const __u8 *mac,
+			int timeout_ms, char *err, size_t errlen)
 {
 	char ifname[IF_NAMESIZE] = "?", addr[XLB_VIP_STRLEN];
 	int ifindex, ret;
@@ -36,7 +36,7 @@ int xlb_backend_resolve(struct xlb_backend_spec *spec, const char *dev, const __
 		memcpy(spec->mac, mac, 6);
 		return 0;
 	}
-	ret = xlb_neigh_resolve(ifindex, &spec->addr, XLB_RESOLVE_TIMEOUT_MS, spec->mac);
+	ret = xlb_neigh_resolve(ifindex, &spec->addr, timeout_ms, spec->mac);
 	if (ret == -EHOSTUNREACH)
 		snprintf(
 			err, errlen,

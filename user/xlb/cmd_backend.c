@@ -54,7 +54,8 @@ static void backend_spec(const struct backend_opts *o, struct xlb_backend_spec *
 {
 	char err[256];
 
-	if (xlb_backend_resolve(spec, o->dev, o->have_mac ? o->mac : NULL, err, sizeof(err)))
+	if (xlb_backend_resolve(spec, o->dev, o->have_mac ? o->mac : NULL, XLB_RESOLVE_TIMEOUT_MS,
+				err, sizeof(err)))
 		die("%s", err);
 }
 

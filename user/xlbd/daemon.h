@@ -34,6 +34,13 @@ struct health_target {
 	struct xlbd *d;
 };
 
+/* A configured backend not in the maps yet: its MAC has not been resolved. */
+struct xlbd_pending {
+	const struct xlbd_vip *vip; /* both in the live config */
+	const struct xlbd_backend *backend;
+	unsigned int tries;
+};
+
 struct xlbd {
 	struct event_base *base;
 	struct xlb_maps maps;
@@ -41,6 +48,9 @@ struct xlbd {
 	const char *config_path;
 	const char *bpf_object; /* --bpf-object, NULL for the built-in program */
 	time_t last_reload;
+	struct xlbd_pending *pending;
+	unsigned int nr_pending;
+	unsigned int quick_retries; /* of the current chain, see main.c */
 	struct health_target **targets;
 	unsigned int nr_targets;
 	struct health_target *target_of_slot[XLB_MAX_BACKENDS]; /* the same, by backend slot */

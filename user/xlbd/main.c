@@ -152,6 +152,34 @@ static void detach_interfaces(const struct xlbd_config *cfg)
 	}
 }
 
+/* Backends whose ARP/ND answer was not in yet at a sync: retried every QUICK_RETRY_MS for a
+ * moment (an answer takes a millisecond on a LAN), then with every rescan. */
+#define QUICK_RETRY_MS 50
+#define QUICK_RETRIES 20
+
+static void on_quick_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval again = { 0, QUICK_RETRY_MS * 1000 };
+	struct xlbd *d = arg;
+
+	(void)fd, (void)what;
+	xlbd_retry_pending(d);
+	health_scan(d);
+	if (d->nr_pending && ++d->quick_retries < QUICK_RETRIES)
+		event_base_once(d->base, -1, EV_TIMEOUT, on_quick_retry, d, &again);
+}
+
+static void retry_pending_soon(struct xlbd *d)
+{
+	struct timeval soon = { 0, QUICK_RETRY_MS * 1000 };
+
+	/* one chain of quick retries at a time */
+	if (!d->nr_pending || (d->quick_retries && d->quick_retries < QUICK_RETRIES))
+		return;
+	d->quick_retries = 0;
+	event_base_once(d->base, -1, EV_TIMEOUT, on_quick_retry, d, &soon);
+}
+
 static void reload(struct xlbd *d)
 {
 	struct xlbd_config *cfg, *old = d->cfg;
@@ -168,6 +196,7 @@ static void reload(struct xlbd *d)
 		return;
 	}
 	problems = xlbd_sync(d, old, cfg);
+	retry_pending_soon(d);
 	d->cfg = cfg;
 	health_scan(d); /* re-points the targets at the new config before the old one goes */
 	xlbd_config_free(old);
@@ -203,6 +232,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 static void on_rescan(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
+	xlbd_retry_pending(arg);
 	health_scan(arg);
 }
 
@@ -262,6 +292,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	xlbd_sync(&d, NULL, d.cfg);
+	retry_pending_soon(&d);
 	d.last_reload = time(NULL);
 	health_scan(&d);
 	for (int i = 0; i < 3; i++) {
@@ -290,5 +321,6 @@ out:
 	if (d.base)
 		event_base_free(d.base);
 	xlbd_config_free(d.cfg);
+	free(d.pending);
 	return ret;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -27,6 +28,27 @@ static bool lists_backend(const struct xlbd_vip *vip, const struct xlb_addr *add
 	return false;
 }
 
+/* A configured backend whose MAC is not known yet, retried without blocking. */
+static void pending_add(struct xlbd *d, const struct xlbd_vip *vip, const struct xlbd_backend *b)
+{
+	char addr[XLB_VIP_STRLEN];
+	struct xlbd_pending *more = realloc(d->pending, (d->nr_pending + 1) * sizeof(*more));
+
+	if (!more)
+		return;
+	d->pending = more;
+	d->pending[d->nr_pending++] = (struct xlbd_pending){ .vip = vip, .backend = b };
+	xlb_format_addr(&b->addr, addr, sizeof(addr));
+	pr_info("VIP %s: backend %s waits for its MAC (ARP/ND); added once it answers\n", vip->name,
+		addr);
+}
+
+/*
+ * Adds a configured backend. Its MAC is looked up without waiting (the event loop and the
+ * lock are held): when it is not known yet, the lookup has sent an ARP/ND request and the
+ * backend is left pending, for xlbd_retry_pending() to add once the answer is in.
+ * Returns 0, -EHOSTUNREACH (pending) or another -errno (logged).
+ */
 static int add_backend(struct xlbd *d, const struct xlbd_vip *vip, __u32 id,
 		       const struct xlbd_backend *b)
 {
@@ -35,7 +57,9 @@ static int add_backend(struct xlbd *d, const struct xlbd_vip *vip, __u32 id,
 	int ret;
 
 	xlb_format_addr(&b->addr, addr, sizeof(addr));
-	ret = xlb_backend_resolve(&spec, NULL, NULL, err, sizeof(err));
+	ret = xlb_backend_resolve(&spec, NULL, NULL, 0, err, sizeof(err));
+	if (ret == -EHOSTUNREACH)
+		return ret;
 	if (ret) {
 		pr_warn("VIP %s: backend %s not added: %s\n", vip->name, addr, err);
 		return ret;
@@ -54,7 +78,7 @@ static int sync_backends(struct xlbd *d, const struct xlbd_vip *vip, __u32 id)
 	char addr[XLB_VIP_STRLEN];
 	struct xlb_backend be;
 	struct xlb_addr a;
-	int problems = 0;
+	int problems = 0, ret;
 	__u32 slot;
 
 	for (slot = 0; slot < XLB_MAX_BACKENDS; slot++) {
@@ -75,7 +99,11 @@ static int sync_backends(struct xlbd *d, const struct xlbd_vip *vip, __u32 id)
 		const struct xlbd_backend *b = &vip->backends[i];
 
 		if (xlb_backend_find(&d->maps, id, &b->addr, &slot)) {
-			problems += !!add_backend(d, vip, id, b);
+			ret = add_backend(d, vip, id, b);
+			if (ret == -EHOSTUNREACH)
+				pending_add(d, vip, b);
+			else
+				problems += !!ret;
 			continue;
 		}
 		if (xlb_backend_get(&d->maps, slot, &be) || be.weight == b->weight)
@@ -124,6 +152,7 @@ int xlbd_sync(struct xlbd *d, const struct xlbd_config *old, const struct xlbd_c
 
 	if (xlb_maps_lock(&d->maps))
 		return 1;
+	d->nr_pending = 0; /* they point into the config being replaced */
 	for (unsigned int i = 0; old && i < old->nr_vips; i++) {
 		const struct xlbd_vip *vip = &old->vips[i];
 
@@ -140,6 +169,39 @@ int xlbd_sync(struct xlbd *d, const struct xlbd_config *old, const struct xlbd_c
 		problems += sync_vip(d, &new->vips[i]);
 	xlb_maps_unlock(&d->maps);
 	return problems;
+}
+
+/* After this many tries without an answer a pending backend is reported, once: the quick
+ * retries after a sync (main.c, 20 in a second) and then ten seconds of rescans. */
+#define PENDING_WARN_TRIES 30
+
+void xlbd_retry_pending(struct xlbd *d)
+{
+	unsigned int n = 0;
+	char addr[XLB_VIP_STRLEN];
+	__u32 id, slot;
+
+	if (!d->nr_pending || xlb_maps_lock(&d->maps))
+		return;
+	for (unsigned int i = 0; i < d->nr_pending; i++) {
+		struct xlbd_pending *p = &d->pending[i];
+
+		/* gone from the maps (the CLI removed the VIP), or added meanwhile */
+		if (xlb_vip_find(&d->maps, &p->vip->addr, &id) ||
+		    !xlb_backend_find(&d->maps, id, &p->backend->addr, &slot))
+			continue;
+		if (add_backend(d, p->vip, id, p->backend) != -EHOSTUNREACH)
+			continue;
+		if (++p->tries == PENDING_WARN_TRIES) {
+			xlb_format_addr(&p->backend->addr, addr, sizeof(addr));
+			pr_warn("VIP %s: backend %s still unknown to ARP/ND after %u tries; "
+				"retrying\n",
+				p->vip->name, addr, p->tries);
+		}
+		d->pending[n++] = *p;
+	}
+	d->nr_pending = n;
+	xlb_maps_unlock(&d->maps);
 }
 
 const struct xlbd_vip *xlbd_vip_of(const struct xlbd *d, __u32 id)
