@@ -675,6 +675,20 @@ vip_batch 100
 out=$VB_OUT
 split_even "good config again" "$out" 100
 
+# A configured backend that does not answer ARP yet (its host is not up) is added as soon
+# as it does, without a reload; meanwhile the daemon goes on (no blocking, no lock held).
+LATE=$NETNS_NET4_BASE.13
+reload "reload with a backend not up yet" "$WEB1=up $WEB2=up" "$WEB1" "$WEB2" "$LATE"
+check "late backend: not in the maps while nobody answers for $LATE" \
+	test "$(states)" = "$WEB1=up $WEB2=up"
+is "late backend: metrics still served meanwhile" "$(scrape /metrics "$TMP/late")" 200
+netns_exec web2 ip addr add "$LATE/24" dev "$NETNS_DEV"
+wait_states "$WEB1=up $WEB2=up $LATE=up" 3000
+check "late backend: added once $LATE answers ARP ($(secs "$WAITED_MS") s)" \
+	test "$(states)" = "$WEB1=up $WEB2=up $LATE=up"
+reload "late backend removed again" "$WEB1=up $WEB2=up" "$WEB1" "$WEB2"
+netns_exec web2 ip addr del "$LATE/24" dev "$NETNS_DEV"
+
 # --- f. metrics ----------------------------------------------------------------------------
 code=$(scrape /metrics "$TMP/m0")
 if [ "$code" != 200 ]; then
