@@ -110,6 +110,7 @@ static int attach_interfaces(const struct xlbd_config *cfg, const struct xlbd_co
 	for (unsigned int i = 0; i < cfg->lb.nr_interfaces; i++) {
 		const char *dev = cfg->lb.interfaces[i];
 		int ifindex = if_nametoindex(dev), err;
+		enum xdp_attach_mode attached;
 		bool replaced;
 
 		if (has_interface(old, dev))
@@ -118,7 +119,12 @@ static int attach_interfaces(const struct xlbd_config *cfg, const struct xlbd_co
 			pr_warn("xlbd: no interface '%s' in this network namespace\n", dev);
 			return -ENODEV;
 		}
-		if (xlb_attached_mode(ifindex, NULL) != XDP_MODE_UNSPEC) {
+		attached = xlb_attached_mode(ifindex, NULL);
+		if (attached != XDP_MODE_UNSPEC && attached != mode)
+			pr_warn("%s: xlb is attached in %s mode, the config says %s: detach it "
+				"(xlb detach %s) and restart xlbd to change the mode\n",
+				dev, xlb_mode_name(attached), xlb_mode_name(mode), dev);
+		if (attached != XDP_MODE_UNSPEC) {
 			err = xlb_upgrade(ifindex, obj_path, &replaced);
 			if (err)
 				pr_warn("%s: the attached program stays: %s\n", dev,
