@@ -689,6 +689,18 @@ check "late backend: added once $LATE answers ARP ($(secs "$WAITED_MS") s)" \
 reload "late backend removed again" "$WEB1=up $WEB2=up" "$WEB1" "$WEB2"
 netns_exec web2 ip addr del "$LATE/24" dev "$NETNS_DEV"
 
+# Maps removed and pinned anew behind the daemon's back (detach, rm -r the pin dir, attach):
+# it follows the new maps and applies its config to them.
+lbx detach "$NETNS_DEV" >/dev/null
+rm -rf "$XLB_PIN_DIR"
+lbx attach "$NETNS_DEV" >/dev/null
+wait_states "$WEB1=up $WEB2=up" 3000
+check "new maps: xlbd applied its config to them ($(secs "$WAITED_MS") s)" \
+	test "$(states)" = "$WEB1=up $WEB2=up"
+vip_batch 100
+out=$VB_OUT
+split_even "new maps" "$out" 100
+
 # --- f. metrics ----------------------------------------------------------------------------
 code=$(scrape /metrics "$TMP/m0")
 if [ "$code" != 200 ]; then

@@ -142,6 +142,28 @@ void xlb_maps_close(struct xlb_maps *m)
 	m->vips_mem = m->backends_mem = NULL;
 }
 
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len) ? info.id : 0;
+}
+
+bool xlb_maps_replaced(const struct xlb_maps *m, const char *pin_dir)
+{
+	char path[PATH_MAX];
+	int fd;
+	bool replaced;
+
+	snprintf(path, sizeof(path), "%s/%s", pin_dir, XLB_MAP_VIPS);
+	fd = bpf_obj_get(path);
+	replaced = map_id(fd) != map_id(m->vips);
+	if (fd >= 0)
+		close(fd);
+	return replaced;
+}
+
 int xlb_maps_lock(struct xlb_maps *m)
 {
 	if (m->lock_fd >= 0 && flock(m->lock_fd, LOCK_EX) < 0)

@@ -4,6 +4,7 @@
 #ifndef XLB_MAPS_H
 #define XLB_MAPS_H
 
+#include <stdbool.h>
 #include <xlb/abi.h>
 
 struct bpf_object;
@@ -23,6 +24,10 @@ struct xlb_maps {
 int xlb_maps_open_pinned(struct xlb_maps *m, const char *pin_dir);
 int xlb_maps_from_object(struct xlb_maps *m, struct bpf_object *obj);
 void xlb_maps_close(struct xlb_maps *m);
+
+/* Whether the maps pinned in pin_dir are no longer the ones m holds (removed, or removed and
+ * pinned anew by another attach): a long-lived holder then reopens them. */
+bool xlb_maps_replaced(const struct xlb_maps *m, const char *pin_dir);
 
 /* Serialise changes between the CLI and the daemon: allocation of VIP ids and backend slots
  * is read-modify-write over several maps. No-ops for maps that are not pinned. */

@@ -44,6 +44,7 @@ struct xlbd_pending {
 struct xlbd {
 	struct event_base *base;
 	struct xlb_maps maps;
+	bool maps_gone; /* the pins disappeared; said once (main.c) */
 	struct xlbd_config *cfg;
 	const char *config_path;
 	const char *bpf_object; /* --bpf-object, NULL for the built-in program */

@@ -235,9 +235,39 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/*
+ * The maps the daemon holds stay alive while it holds them, even when their pins are removed:
+ * if someone detached xlb, removed the pin dir and attached again, the daemon would steer
+ * maps no program reads. Notice it, reopen, and apply the config to the new maps.
+ */
+static void follow_replaced_maps(struct xlbd *d)
+{
+	struct xlb_maps fresh;
+
+	if (!xlb_maps_replaced(&d->maps, xlb_pin_dir()))
+		return;
+	if (xlb_maps_open_pinned(&fresh, xlb_pin_dir())) {
+		if (!d->maps_gone)
+			pr_warn("the maps in %s are gone (xlb detached and removed?); waiting for "
+				"them to come back\n",
+				xlb_pin_dir());
+		d->maps_gone = true;
+		return;
+	}
+	pr_warn("the maps in %s were replaced; following them and applying the config\n",
+		xlb_pin_dir());
+	d->maps_gone = false;
+	health_stop_all(d); /* its slots and generations belong to the old maps */
+	xlb_maps_close(&d->maps);
+	d->maps = fresh;
+	xlbd_sync(d, NULL, d->cfg);
+	retry_pending_soon(d);
+}
+
 static void on_rescan(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
+	follow_replaced_maps(arg);
 	xlbd_retry_pending(arg);
 	health_scan(arg);
 }
