@@ -222,6 +222,25 @@ static unsigned int ring_max_run(const struct xlb_ring *r)
 	return best;
 }
 
+static void test_sockaddr(void)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct xlb_addr a;
+
+	xlb_parse_addr("10.1.2.3", &a);
+	ASSERT_EQ(xlb_sockaddr(&a, 8080, &ss), sizeof(*s4), "sockaddr: IPv4 length");
+	ASSERT_TRUE(s4->sin_family == AF_INET && s4->sin_port == htons(8080) &&
+			    s4->sin_addr.s_addr == htonl(0x0a010203),
+		    "sockaddr: IPv4 family, port, address");
+	xlb_parse_addr("2001:db8::7", &a);
+	ASSERT_EQ(xlb_sockaddr(&a, 443, &ss), sizeof(*s6), "sockaddr: IPv6 length");
+	ASSERT_TRUE(s6->sin6_family == AF_INET6 && s6->sin6_port == htons(443) &&
+			    !memcmp(&s6->sin6_addr, a.addr, 16) && s6->sin6_scope_id == 0,
+		    "sockaddr: IPv6 family, port, address, zeroed rest");
+}
+
 static void test_ring_rr(void)
 {
 	static const struct xlb_ring_member m[] = { { 7, 5 }, { 3, 1 }, { 9, 100 } };
@@ -753,6 +772,7 @@ int main(void)
 	test_parse_mac();
 	test_parse_uint();
 	test_format_round_trip();
+	test_sockaddr();
 	test_ring_rr();
 	test_ring_wrr_counts();
 	test_ring_wrr_smooth();

@@ -139,6 +139,25 @@ void xlb_format_mac(const __u8 mac[6], char *buf, size_t len)
 		 mac[5]);
 }
 
+socklen_t xlb_sockaddr(const struct xlb_addr *a, __u16 port, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET6) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		memcpy(&s6->sin6_addr, a->addr, 16);
+		return sizeof(*s6);
+	}
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	memcpy(&s4->sin_addr, a->addr, 4);
+	return sizeof(*s4);
+}
+
 bool xlb_addr_equal(const struct xlb_addr *a, const struct xlb_addr *b)
 {
 	return a->family == b->family && !memcmp(a->addr, b->addr, sizeof(a->addr));

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/socket.h>
 #include <linux/types.h>
 
 /* An IPv4 or IPv6 address; IPv4 lives in the first 4 bytes of addr, the rest zero. */
@@ -33,6 +34,9 @@ void xlb_format_addr(const struct xlb_addr *a, char *buf, size_t len);
 void xlb_format_vip(const struct xlb_vip_spec *v, char *buf, size_t len);
 void xlb_format_mac(const __u8 mac[6], char *buf, size_t len);
 const char *xlb_proto_name(__u8 proto);
+
+/* addr and port (host order) as a socket address, zero-filled; returns its length. */
+socklen_t xlb_sockaddr(const struct xlb_addr *a, __u16 port, struct sockaddr_storage *ss);
 
 bool xlb_addr_equal(const struct xlb_addr *a, const struct xlb_addr *b);
 

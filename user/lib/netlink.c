@@ -184,8 +184,8 @@ static int neigh_lookup(int ifindex, const struct xlb_addr *addr, __u8 mac[6])
 /* A datagram to the discard port makes the kernel resolve the address (ARP or ND). */
 static void neigh_provoke(int ifindex, const struct xlb_addr *addr)
 {
-	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = htons(9) };
-	struct sockaddr_in s4 = { .sin_family = AF_INET, .sin_port = htons(9) };
+	struct sockaddr_storage to;
+	socklen_t len = xlb_sockaddr(addr, 9, &to);
 	char ifname[IF_NAMESIZE];
 	int fd = socket(addr->family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
@@ -193,12 +193,7 @@ static void neigh_provoke(int ifindex, const struct xlb_addr *addr)
 		return;
 	if (if_indextoname(ifindex, ifname))
 		setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, strlen(ifname));
-	memcpy(&s4.sin_addr, addr->addr, 4);
-	memcpy(&s6.sin6_addr, addr->addr, 16);
-	if (addr->family == AF_INET6)
-		sendto(fd, "", 0, MSG_DONTWAIT, (struct sockaddr *)&s6, sizeof(s6));
-	else
-		sendto(fd, "", 0, MSG_DONTWAIT, (struct sockaddr *)&s4, sizeof(s4));
+	sendto(fd, "", 0, MSG_DONTWAIT, (struct sockaddr *)&to, len);
 	close(fd);
 }
 

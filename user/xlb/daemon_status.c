@@ -34,22 +34,7 @@ static int parse_endpoint(const char *s, struct sockaddr_storage *ss, socklen_t 
 	snprintf(buf, sizeof(buf), "%s/tcp", s);
 	if (xlb_parse_vip(buf, &v))
 		return -EINVAL;
-	memset(ss, 0, sizeof(*ss));
-	if (v.ip.family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(v.port);
-		memcpy(&s6->sin6_addr, v.ip.addr, 16);
-		*len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(v.port);
-		memcpy(&s4->sin_addr, v.ip.addr, 4);
-		*len = sizeof(*s4);
-	}
+	*len = xlb_sockaddr(&v.ip, v.port, ss);
 	return 0;
 }
 

@@ -152,21 +152,7 @@ static struct health_target *target_new(struct xlbd *d, const struct xlbd_vip *v
 	};
 	xlb_backend_addr(be, &t->addr);
 	xlb_format_addr(&t->addr, t->addr_str, sizeof(t->addr_str));
-	if (t->addr.family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&t->probe_addr;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(vip->addr.port);
-		memcpy(&s6->sin6_addr, t->addr.addr, 16);
-		t->probe_addrlen = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&t->probe_addr;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(vip->addr.port);
-		memcpy(&s4->sin_addr, t->addr.addr, 4);
-		t->probe_addrlen = sizeof(*s4);
-	}
+	t->probe_addrlen = xlb_sockaddr(&t->addr, vip->addr.port, &t->probe_addr);
 	probe_spec_of(vip, &t->spec);
 	/* re-armed by each tick, so that the first can come at its own time */
 	t->timer = evtimer_new(d->base, on_tick, t);

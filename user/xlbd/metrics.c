@@ -634,21 +634,7 @@ static int listen_on(const struct xlbd_endpoint *ep, __u16 *port)
 	socklen_t len;
 	int fd, one = 1, err;
 
-	if (ep->ip.family == AF_INET6) {
-		struct sockaddr_in6 *s6 = (void *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(ep->port);
-		memcpy(&s6->sin6_addr, ep->ip.addr, 16);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (void *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(ep->port);
-		memcpy(&s4->sin_addr, ep->ip.addr, 4);
-		len = sizeof(*s4);
-	}
+	len = xlb_sockaddr(&ep->ip, ep->port, &ss);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
