@@ -48,11 +48,6 @@
 #define XLB_MAP_BE_STATS "xlb_be_stats"
 #define XLB_MAP_VERDICTS "xlb_verdicts"
 
-enum xlb_proto {
-	XLB_PROTO_TCP = 6,
-	XLB_PROTO_UDP = 17,
-};
-
 enum xlb_sched {
 	XLB_SCHED_RR = 0,
 	XLB_SCHED_WRR = 1,
@@ -113,7 +108,7 @@ struct xlb_vip {
 	__u32 flags; /* enum xlb_vip_flags */
 	__u8 sched;  /* enum xlb_sched */
 	__u8 family; /* AF_INET or AF_INET6 */
-	__u8 proto;  /* enum xlb_proto */
+	__u8 proto;  /* IPPROTO_TCP or IPPROTO_UDP */
 	__u8 ring;   /* which of the VIP's two rings is live (0 or 1) */
 	__be16 port;
 	__u16 pad;
