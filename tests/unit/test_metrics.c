@@ -2,8 +2,9 @@
 /*
  * xlbd's /metrics and /status over real HTTP: the maps of a loaded, unpinned program with a
  * VIP of the config and one that is not, packets run through BPF_PROG_TEST_RUN so that every
- * counter has a known value, a hand-made struct xlbd with health targets, and libevent's HTTP
- * client on the same event base as the server.
+ * counter has a known value, a hand-made struct xlbd with health targets, a [mysql] monitor
+ * of a node that is not there, and libevent's HTTP client on the same event base as the
+ * server.
  *
  * XLB_METRICS_BENCH=1 in the environment adds a measurement (not a test): the cost of a
  * scrape with 1M entries in the flow table.
@@ -31,6 +32,7 @@
 #include "log.h"
 #include "maps.h"
 #include "metrics.h"
+#include "mysqlmon.h"
 #include "state.h"
 #include "../lib/tap.h"
 
@@ -324,6 +326,7 @@ static void check_status(const struct response *r)
 		"\"verdicts\":{\"pass\":1,\"tx\":4,\"redirect\":0,\"drop\":1,\"drop_no_backend\":1,"
 		"\"drop_no_tx_port\":0}",
 		"\"flows\":{\"entries\":4,\"capacity\":8192}",
+		"\"mysql\":null}", /* no [mysql] section */
 	};
 
 	ASSERT_EQ(r->code, 200, "/status: 200");
@@ -334,6 +337,87 @@ static void check_status(const struct response *r)
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (!ASSERT_TRUE(strstr(r->body, parts[i]), tname("/status has %s", parts[i])))
 			printf("# body: %s", r->body);
+}
+
+/*
+ * The [mysql] monitor's series and /status part, with one node nobody listens on (a bound
+ * port, never listened on) and a splitter socket that does not exist, whose path needs
+ * escaping: after its first round the node is down and offline and the push failed.
+ */
+static void check_mysql(struct xlbd *d, __u16 port)
+{
+	struct xlbd_mysql cfg = { .present = true, .interval_ms = 1000, .user = "monitor" };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	char node[64], line[256];
+	struct response r;
+	int fd, tries = 0;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (!ASSERT_TRUE(fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+				 !getsockname(fd, (struct sockaddr *)&a, &len),
+			 "mysql: a closed port"))
+		goto out;
+	snprintf(node, sizeof(node), "127.0.0.1:%u", ntohs(a.sin_port));
+	cfg.nodes[0] =
+		(struct xlbd_endpoint){ .ip = { .family = AF_INET, .addr = { 127, 0, 0, 1 } },
+					.port = ntohs(a.sin_port) };
+	cfg.nr_nodes = 1;
+	snprintf(cfg.splitters[0], sizeof(cfg.splitters[0]), "/nonexistent/x\"y.sock");
+	cfg.nr_splitters = 1;
+	d->mysql = mysqlmon_start(d->base, &cfg);
+	if (!ASSERT_TRUE(d->mysql, "mysql: the monitor starts"))
+		goto out;
+	fetch(d->base, port, EVHTTP_REQ_GET, "/metrics", &r);
+	ASSERT_TRUE(r.body && strstr(r.body, "# TYPE xlb_mysql_node_up gauge\n") &&
+			    !strstr(r.body, "xlb_mysql_node_up{") &&
+			    !strstr(r.body, "xlb_mysql_splitter_up{"),
+		    "mysql: before the first round, the families without nodes");
+	ASSERT_TRUE(r.body && strstr(r.body, "xlb_mysql_splitter_push_errors_total{splitter=\""
+					     "/nonexistent/x\\\"y.sock\"} 0\n"),
+		    "mysql: the push error counter from the start, its label escaped");
+	response_free(&r);
+	while (!mysqlmon_rounds(d->mysql) && tries++ < 100) {
+		struct timeval tv = { 0, 20000 };
+
+		event_base_loopexit(d->base, &tv);
+		event_base_dispatch(d->base);
+	}
+	if (!ASSERT_TRUE(mysqlmon_rounds(d->mysql), "mysql: a round ended"))
+		goto out;
+	fetch(d->base, port, EVHTTP_REQ_GET, "/metrics", &r);
+	snprintf(line, sizeof(line), "xlb_mysql_node_up{node=\"%s\"} 0", node);
+	ASSERT_TRUE(has_line(&r, line), tname("/metrics has %s", line));
+	snprintf(line, sizeof(line), "xlb_mysql_node_role{node=\"%s\",role=\"offline\"} 1", node);
+	ASSERT_TRUE(has_line(&r, line), tname("/metrics has %s", line));
+	snprintf(line, sizeof(line), "xlb_mysql_node_role{node=\"%s\",role=\"primary\"} 0", node);
+	ASSERT_TRUE(has_line(&r, line), tname("/metrics has %s", line));
+	ASSERT_TRUE(r.body && !strstr(r.body, "xlb_mysql_node_lag_seconds{"),
+		    "mysql: no lag for a node that is down");
+	ASSERT_TRUE(has_line(&r, "xlb_mysql_splitter_up{splitter=\"/nonexistent/x\\\"y.sock\"} 0"),
+		    "mysql: the splitter is not up");
+	ASSERT_TRUE(has_line(&r, "xlb_mysql_splitter_push_errors_total{splitter=\"/nonexistent/"
+				 "x\\\"y.sock\"} 1"),
+		    "mysql: one push error");
+	response_free(&r);
+	fetch(d->base, port, EVHTTP_REQ_GET, "/status", &r);
+	snprintf(line, sizeof(line),
+		 "\"mysql\":{\"nodes\":[{\"address\":\"%s\",\"checked\":true,\"up\":false,"
+		 "\"role\":\"offline\",\"why\":\"unreachable: ",
+		 node);
+	ASSERT_TRUE(r.body && strstr(r.body, line), "/status: the mysql node");
+	ASSERT_TRUE(r.body && strstr(r.body,
+				     "\"splitters\":[{\"path\":\"/nonexistent/x\\\"y.sock\","
+				     "\"reachable\":false,\"pushes\":1,\"push_errors\":1}]}}"),
+		    "/status: the splitter");
+	if (!ASSERT_TRUE(r.body && json_parses(r.body), "/status with mysql parses"))
+		printf("# %s\n", r.body ? r.body : "");
+	response_free(&r);
+out:
+	mysqlmon_stop(d->mysql);
+	d->mysql = NULL;
+	if (fd >= 0)
+		close(fd);
 }
 
 static void test_http(void)
@@ -411,6 +495,8 @@ static void test_http(void)
 	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/status", &r);
 	check_status(&r);
 	response_free(&r);
+
+	check_mysql(&e.d, ep.port);
 
 	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/nope", &r);
 	ASSERT_EQ(r.code, 404, "/nope: 404");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The state xlbd keeps besides the maps, shared by its parts (health checks, metrics). */
+/* The state xlbd keeps besides the maps, shared by its parts (health checks, metrics, the
+ * [mysql] monitor). */
 #ifndef XLBD_DAEMON_H
 #define XLBD_DAEMON_H
 
@@ -41,6 +42,8 @@ struct xlbd_pending {
 	unsigned int tries;
 };
 
+struct mysqlmon;
+
 struct xlbd {
 	struct event_base *base;
 	struct xlb_maps maps;
@@ -56,6 +59,7 @@ struct xlbd {
 	unsigned int nr_targets;
 	struct health_target *target_of_slot[XLB_MAX_BACKENDS]; /* the same, by backend slot */
 	struct xlbd_metrics *metrics; /* the HTTP server of /metrics and /status */
+	struct mysqlmon *mysql;	      /* the [mysql] monitor; NULL without that section */
 };
 
 /* The VIP of the live config whose address is that of VIP id `id`, or NULL. */

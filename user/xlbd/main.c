@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * xlbd: attaches xlb, applies the config file to the maps, health-checks the backends and
- * serves metrics. The maps are the state: the daemon can stop, crash or restart at any time
- * and the data plane goes on forwarding with what the maps hold.
+ * xlbd: attaches xlb, applies the config file to the maps, health-checks the backends, serves
+ * metrics, and tells the SQL splitters the roles of the MariaDB nodes it monitors. The maps
+ * are the state: the daemon can stop, crash or restart at any time and the data plane goes
+ * on forwarding with what the maps hold.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,6 +21,7 @@
 #include "health.h"
 #include "log.h"
 #include "metrics.h"
+#include "mysqlmon.h"
 #include "sync.h"
 
 /* How often the daemon looks for backends added or removed behind its back (by the CLI). */
@@ -206,6 +208,9 @@ static void reload(struct xlbd *d)
 	d->cfg = cfg;
 	health_scan(d); /* re-points the targets at the new config before the old one goes */
 	xlbd_config_free(old);
+	/* the monitor keeps its own copy of [mysql]: unchanged, it goes on undisturbed */
+	if (mysqlmon_apply(&d->mysql, d->base, &cfg->mysql))
+		pr_warn("mysql: cannot start the monitor: out of memory\n");
 	d->last_reload = time(NULL);
 	pr_info("reloaded %s%s\n", d->config_path, problems ? " (with problems, see above)" : "");
 }
@@ -331,6 +336,8 @@ int main(int argc, char **argv)
 	retry_pending_soon(&d);
 	d.last_reload = time(NULL);
 	health_scan(&d);
+	if (mysqlmon_apply(&d.mysql, d.base, &d.cfg->mysql))
+		pr_warn("mysql: cannot start the monitor: out of memory\n");
 	for (int i = 0; i < 3; i++) {
 		sigs[i] = evsignal_new(d.base, signals[i], on_signal, &d);
 		if (!sigs[i] || evsignal_add(sigs[i], NULL))
@@ -344,6 +351,7 @@ int main(int argc, char **argv)
 	ret = 0;
 out:
 	health_stop_all(&d);
+	mysqlmon_stop(d.mysql);
 	if (rescan)
 		event_free(rescan);
 	for (int i = 0; i < 3; i++)

@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "metrics.h"
+#include "mysqlmon.h"
 #include "state.h"
 
 /* Entries per bpf_map_lookup_batch call: ~1.6 ms each here, the longest the loop waits. */
@@ -373,6 +374,62 @@ static __u64 stat_of(const struct xlb_stats *st, enum stat_field f)
 				   : st->drops;
 }
 
+/* The [mysql] monitor's series; the nodes appear once the first round has ended. */
+static void render_mysql_metrics(const struct mysqlmon *mon, struct evbuffer *b)
+{
+	static const enum mysql_role roles[] = { MYSQL_ROLE_PRIMARY, MYSQL_ROLE_REPLICA,
+						 MYSQL_ROLE_OFFLINE };
+	unsigned int nodes = mysqlmon_nr_nodes(mon), splitters = mysqlmon_nr_splitters(mon);
+	struct mysqlmon_node_status st;
+	char path[2 * XLBD_SOCK_PATH_LEN];
+
+	prom_head(b, "xlb_mysql_node_up", "gauge",
+		  "1 when the last check of the MariaDB node answered both queries.");
+	for (unsigned int i = 0; i < nodes; i++) {
+		mysqlmon_node(mon, i, &st);
+		if (st.checked)
+			evbuffer_add_printf(b, "xlb_mysql_node_up{node=\"%s\"} %d\n", st.addr,
+					    st.obs->up);
+	}
+	prom_head(b, "xlb_mysql_node_role", "gauge",
+		  "Role pushed to the splitters: 1 for the node's role, 0 for the others.");
+	for (unsigned int i = 0; i < nodes; i++) {
+		mysqlmon_node(mon, i, &st);
+		for (unsigned int r = 0; st.checked && r < 3; r++)
+			evbuffer_add_printf(b, "xlb_mysql_node_role{node=\"%s\",role=\"%s\"} %d\n",
+					    st.addr, mysql_role_name(roles[r]),
+					    st.verdict->role == roles[r]);
+	}
+	prom_head(b, "xlb_mysql_node_lag_seconds", "gauge",
+		  "Seconds_Behind_Master of a replicating node, when the server knows it.");
+	for (unsigned int i = 0; i < nodes; i++) {
+		mysqlmon_node(mon, i, &st);
+		if (st.checked && st.obs->up && st.obs->lag_s >= 0)
+			evbuffer_add_printf(b, "xlb_mysql_node_lag_seconds{node=\"%s\"} %ld\n",
+					    st.addr, st.obs->lag_s);
+	}
+	prom_head(b, "xlb_mysql_splitter_up", "gauge",
+		  "1 when the last push of roles to the splitter got through.");
+	for (unsigned int i = 0; i < splitters; i++) {
+		const struct splitter *sp = mysqlmon_splitter(mon, i);
+
+		esc_label(path, sizeof(path), splitter_path(sp));
+		if (splitter_pushes(sp))
+			evbuffer_add_printf(b, "xlb_mysql_splitter_up{splitter=\"%s\"} %d\n", path,
+					    splitter_reachable(sp));
+	}
+	prom_head(b, "xlb_mysql_splitter_push_errors_total", "counter",
+		  "Pushes of roles to the splitter that failed or were refused.");
+	for (unsigned int i = 0; i < splitters; i++) {
+		const struct splitter *sp = mysqlmon_splitter(mon, i);
+
+		esc_label(path, sizeof(path), splitter_path(sp));
+		evbuffer_add_printf(b,
+				    "xlb_mysql_splitter_push_errors_total{splitter=\"%s\"} %lu\n",
+				    path, splitter_push_errors(sp));
+	}
+}
+
 static void render_metrics(struct xlbd_metrics *m, struct evbuffer *b)
 {
 	struct series {
@@ -479,6 +536,8 @@ static void render_metrics(struct xlbd_metrics *m, struct evbuffer *b)
 		  "Unix time the config was last loaded or reloaded.");
 	evbuffer_add_printf(b, "xlb_config_reload_timestamp_seconds %lld\n",
 			    (long long)d->last_reload);
+	if (d->mysql)
+		render_mysql_metrics(d->mysql, b);
 }
 
 /* ---- /status ---- */
@@ -512,6 +571,62 @@ static void render_backend(struct evbuffer *b, const struct be_row *r)
 		evbuffer_add_printf(b, "\"last_latency_seconds\":%.6f}}", t->last_latency_us / 1e6);
 	else
 		evbuffer_add(b, "\"last_latency_seconds\":null}}", 29);
+}
+
+/* "mysql": null without the monitor, else its nodes and splitters. */
+static void render_mysql_status(const struct mysqlmon *mon, struct evbuffer *b)
+{
+	struct mysqlmon_node_status st;
+
+	if (!mon) {
+		evbuffer_add(b, "null", 4);
+		return;
+	}
+	evbuffer_add_printf(b, "{\"nodes\":[");
+	for (unsigned int i = 0; i < mysqlmon_nr_nodes(mon); i++) {
+		const struct mysql_observation *o;
+
+		mysqlmon_node(mon, i, &st);
+		o = st.obs;
+		evbuffer_add_printf(b, "%s{\"address\":\"%s\",\"checked\":%s", i ? "," : "",
+				    st.addr, st.checked ? "true" : "false");
+		if (!st.checked) {
+			evbuffer_add(b, "}", 1);
+			continue;
+		}
+		evbuffer_add_printf(b,
+				    ",\"up\":%s,\"role\":\"%s\",\"why\":", o->up ? "true" : "false",
+				    mysql_role_name(st.verdict->role));
+		json_str(b, st.verdict->why);
+		evbuffer_add_printf(b, ",\"read_only\":%s,\"replicating\":%s,\"lag_seconds\":",
+				    !o->up	   ? "null"
+				    : o->read_only ? "true"
+						   : "false",
+				    !o->up	     ? "null"
+				    : o->replicating ? "true"
+						     : "false");
+		if (o->up && o->lag_s >= 0)
+			evbuffer_add_printf(b, "%ld", o->lag_s);
+		else
+			evbuffer_add(b, "null", 4);
+		evbuffer_add_printf(b,
+				    ",\"checks_ok\":%lu,\"checks_failed\":%lu,"
+				    "\"last_latency_seconds\":%.6f}",
+				    st.checks_ok, st.checks_failed, st.latency_us / 1e6);
+	}
+	evbuffer_add_printf(b, "],\"splitters\":[");
+	for (unsigned int i = 0; i < mysqlmon_nr_splitters(mon); i++) {
+		const struct splitter *sp = mysqlmon_splitter(mon, i);
+
+		evbuffer_add_printf(b, "%s{\"path\":", i ? "," : "");
+		json_str(b, splitter_path(sp));
+		evbuffer_add_printf(b, ",\"reachable\":%s,\"pushes\":%lu,\"push_errors\":%lu}",
+				    !splitter_pushes(sp)     ? "null"
+				    : splitter_reachable(sp) ? "true"
+							     : "false",
+				    splitter_pushes(sp), splitter_push_errors(sp));
+	}
+	evbuffer_add(b, "]}", 2);
 }
 
 static void render_status(struct xlbd_metrics *m, struct evbuffer *b)
@@ -564,7 +679,9 @@ static void render_status(struct xlbd_metrics *m, struct evbuffer *b)
 		evbuffer_add_printf(b, "%llu", m->fc.value);
 	else
 		evbuffer_add(b, "null", 4);
-	evbuffer_add_printf(b, ",\"capacity\":%llu}}\n", m->flow_capacity);
+	evbuffer_add_printf(b, ",\"capacity\":%llu},\"mysql\":", m->flow_capacity);
+	render_mysql_status(d->mysql, b);
+	evbuffer_add(b, "}\n", 2);
 }
 
 /* ---- HTTP ---- */

@@ -3,7 +3,8 @@
  * xlbd's HTTP server on libevent's evhttp, on the daemon's event base:
  *   GET /metrics  Prometheus text exposition format 0.0.4
  *   GET /status   the same information as one JSON object, plus the config file and the time
- *                 of the last reload (what `xlb status` shows of the daemon)
+ *                 of the last reload (what `xlb status` shows of the daemon), and under
+ *                 "mysql" the monitored MariaDB nodes and splitters (null without [mysql])
  * Other paths get 404, other methods 405. HEAD works wherever GET does.
  *
  * Series (all names prefixed xlb_; `vip` is the config's VIP name when the config has the VIP,
@@ -24,6 +25,15 @@
  *   xlb_flows                       gauge, entries in both flow tables (see below)
  *   xlb_flows_capacity              gauge, max entries of both flow tables
  *   xlb_config_reload_timestamp_seconds  gauge, Unix time of the last (re)load, 0 for never
+ * With a [mysql] section (`node` is "ADDR:PORT" as configured, `splitter` the admin socket's
+ * path; the node series once the monitor's first round has ended):
+ *   xlb_mysql_node_up{node}                      gauge, 1 when the last check answered
+ *   xlb_mysql_node_role{node,role="primary|replica|offline"}  gauge, 1 for the role pushed to
+ *                                                the splitters, 0 for the others
+ *   xlb_mysql_node_lag_seconds{node}             gauge, Seconds_Behind_Master where known
+ *   xlb_mysql_splitter_up{splitter}              gauge, 1 when the last push got through (after
+ *                                                the first push)
+ *   xlb_mysql_splitter_push_errors_total{splitter}  counter, pushes that failed or were refused
  *
  * Counting the flow tables walks them (there is no entry count in a BPF hash map): about
  * 400 ms for 1M entries here. A scrape counts synchronously while the last count took under
@@ -45,8 +55,8 @@ struct xlbd_metrics;
 
 /*
  * Listens on `listen` (IPv4 or IPv6; port 0 picks a free port) on d->base. The handlers read
- * d->maps, d->cfg, d->targets, d->config_path and d->last_reload at each request, so the
- * daemon may change them at any time between events. NULL on failure with one line in err:
+ * d->maps, d->cfg, d->targets, d->mysql, d->config_path and d->last_reload at each request,
+ * so the daemon may change them at any time between events. NULL on failure with one line in err:
  * "cannot listen on 127.0.0.1:9591: Address already in use".
  */
 struct xlbd_metrics *xlbd_metrics_start(struct xlbd *d, const struct xlbd_endpoint *listen,

@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "mysqlconn.h"
 #include "probe.h"
 
 /* A status line longer than this is not an HTTP server talking. */
@@ -301,24 +302,11 @@ static int tcp_probe_start(struct event_base *base, const struct sockaddr *addr,
 	return 0;
 }
 
-/* ---- MySQL: log in and SELECT 1 with Connector/C's non-blocking API ---- */
-
-enum mysql_step {
-	MYSQL_STEP_CONNECT,
-	MYSQL_STEP_QUERY,
-	MYSQL_STEP_STORE,
-};
+/* ---- MySQL: log in and SELECT 1 on a connection of mysqlconn.c ---- */
 
 struct mysql_probe {
-	MYSQL *my;
-	struct event *io; /* on the connector's socket, for what it waits for */
+	struct mysql_conn conn;
 	struct event *deadline;
-	enum mysql_step step;
-	/* Connector/C reads these while the connect runs, after probe_start returned: ours */
-	char host[INET6_ADDRSTRLEN];
-	unsigned int port;
-	char *user;
-	char password[PROBE_PASSWORD_MAX];
 	probe_done_fn done;
 	void *arg;
 	struct timespec start;
@@ -333,116 +321,43 @@ static void mysql_finish(struct mysql_probe *p, bool ok, const char *why)
 
 	/* why may be mysql_error(), which goes with the handle */
 	snprintf(copy, sizeof(copy), "%s", why);
-	if (!ok) {
-		/* An operation may be under way: mysql_close() then sends COM_QUIT in blocking
-		 * mode; a shut-down socket fails that at once, whatever the server does. */
-		evutil_socket_t fd = mysql_get_socket(p->my);
-
-		if (fd >= 0) {
-			reset_on_close(fd);
-			shutdown(fd, SHUT_RDWR);
-		}
-	}
 	/* after a good SELECT 1 the socket's buffers are empty: COM_QUIT goes out at once */
-	mysql_close(p->my);
-	event_free(p->io);
+	mysql_conn_close(&p->conn, !ok);
 	event_free(p->deadline);
-	free(p->user);
-	explicit_bzero(p->password, sizeof(p->password));
 	free(p);
 	done(arg, ok, us, copy);
 }
 
-static void on_mysql_io(evutil_socket_t fd, short what, void *ctx);
-
-/* Waits for what Connector/C asked for (MYSQL_WAIT_*). The socket is asked for each time:
- * the connect may try more than one. */
-static int mysql_wait(struct mysql_probe *p, int status)
+static void on_mysql_select(void *arg, bool ok, MYSQL_RES *res)
 {
-	struct timeval tv = tv_of_ms(mysql_get_timeout_value_ms(p->my));
-	evutil_socket_t fd = mysql_get_socket(p->my);
-	short what = 0;
-
-	/* libevent has no exceptional conditions; a socket that has one is readable */
-	if (status & (MYSQL_WAIT_READ | MYSQL_WAIT_EXCEPT))
-		what |= EV_READ;
-	if (status & MYSQL_WAIT_WRITE)
-		what |= EV_WRITE;
-	if (!what)
-		fd = -1;
-	event_del(p->io);
-	if (event_assign(p->io, event_get_base(p->deadline), fd, what, on_mysql_io, p))
-		return -EINVAL;
-	return event_add(p->io, status & MYSQL_WAIT_TIMEOUT ? &tv : NULL) ? -ENOMEM : 0;
-}
-
-/* Runs the probe as far as it goes without waiting: a step's _start when ready is 0, its
- * _cont with what the socket became ready for otherwise. */
-static void mysql_run(struct mysql_probe *p, int ready)
-{
-	MYSQL *connected;
-	MYSQL_RES *res;
+	struct mysql_probe *p = arg;
 	MYSQL_ROW row;
-	int status, err;
-	bool ok;
 
-	for (;; ready = 0) {
-		switch (p->step) {
-		case MYSQL_STEP_CONNECT:
-			status = ready ? mysql_real_connect_cont(&connected, p->my, ready)
-				       : mysql_real_connect_start(&connected, p->my, p->host,
-								  p->user, p->password, NULL,
-								  p->port, NULL, 0);
-			if (status)
-				goto wait;
-			if (!connected)
-				goto fail;
-			p->step = MYSQL_STEP_QUERY;
-			break;
-		case MYSQL_STEP_QUERY:
-			status = ready ? mysql_real_query_cont(&err, p->my, ready)
-				       : mysql_real_query_start(&err, p->my, "SELECT 1", 8);
-			if (status)
-				goto wait;
-			if (err)
-				goto fail;
-			p->step = MYSQL_STEP_STORE;
-			break;
-		case MYSQL_STEP_STORE:
-			status = ready ? mysql_store_result_cont(&res, p->my, ready)
-				       : mysql_store_result_start(&res, p->my);
-			if (status)
-				goto wait;
-			if (!res)
-				goto fail;
-			/* the result is stored: reading and freeing it do no I/O */
-			row = mysql_fetch_row(res);
-			ok = row && row[0] && !strcmp(row[0], "1");
-			mysql_free_result(res);
-			mysql_finish(p, ok, ok ? "" : "SELECT 1 did not return 1");
-			return;
-		}
+	if (!ok) {
+		mysql_finish(p, false, mysql_conn_error(&p->conn));
+		return;
 	}
-wait:
-	if (mysql_wait(p, status))
-		mysql_finish(p, false, "cannot wait for the server (out of memory)");
-	return;
-fail:
-	mysql_finish(p, false, *mysql_error(p->my) ? mysql_error(p->my) : "MySQL error");
+	/* the result is stored: reading and freeing it do no I/O */
+	row = res ? mysql_fetch_row(res) : NULL;
+	ok = row && row[0] && !strcmp(row[0], "1");
+	if (res)
+		mysql_free_result(res);
+	mysql_finish(p, ok, ok ? "" : "SELECT 1 did not return 1");
 }
 
-static void on_mysql_io(evutil_socket_t fd, short what, void *ctx)
+static void on_mysql_connect(void *arg, bool ok, MYSQL_RES *res)
 {
-	int ready = 0;
+	struct mysql_probe *p = arg;
+	int err;
 
-	(void)fd;
-	if (what & EV_READ)
-		ready |= MYSQL_WAIT_READ;
-	if (what & EV_WRITE)
-		ready |= MYSQL_WAIT_WRITE;
-	if (what & EV_TIMEOUT)
-		ready |= MYSQL_WAIT_TIMEOUT;
-	mysql_run(ctx, ready);
+	(void)res;
+	if (!ok) {
+		mysql_finish(p, false, mysql_conn_error(&p->conn));
+		return;
+	}
+	err = mysql_conn_query(&p->conn, "SELECT 1", on_mysql_select, p);
+	if (err)
+		mysql_finish(p, false, strerror(-err));
 }
 
 static void on_mysql_deadline(evutil_socket_t fd, short what, void *ctx)
@@ -451,28 +366,10 @@ static void on_mysql_deadline(evutil_socket_t fd, short what, void *ctx)
 	mysql_finish(ctx, false, "timeout");
 }
 
-static int sockaddr_host_port(const struct sockaddr *addr, char *host, unsigned int *port)
-{
-	const void *ip;
-
-	if (addr->sa_family == AF_INET) {
-		ip = &((const struct sockaddr_in *)addr)->sin_addr;
-		*port = ntohs(((const struct sockaddr_in *)addr)->sin_port);
-	} else if (addr->sa_family == AF_INET6) {
-		ip = &((const struct sockaddr_in6 *)addr)->sin6_addr;
-		*port = ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
-	} else {
-		return -EAFNOSUPPORT;
-	}
-	/* numeric, so that Connector/C's name lookup never asks DNS (and never blocks) */
-	return inet_ntop(addr->sa_family, ip, host, INET6_ADDRSTRLEN) ? 0 : -errno;
-}
-
 static int mysql_probe_start(struct event_base *base, const struct sockaddr *addr,
 			     const struct probe_spec *spec, int timeout_ms, probe_done_fn done,
 			     void *arg)
 {
-	const unsigned int tcp = MYSQL_PROTOCOL_TCP;
 	struct timeval tv = tv_of_ms(timeout_ms);
 	struct mysql_probe *p;
 	char why[WHY_MAX];
@@ -481,9 +378,7 @@ static int mysql_probe_start(struct event_base *base, const struct sockaddr *add
 	if (spec->password_err) {
 		/* configured with a file that could not be read: fail every probe, saying so,
 		 * rather than try the server without the password */
-		snprintf(why, sizeof(why), "password file %s: %s", spec->password_file,
-			 spec->password_err == -EOVERFLOW ? "first line too long"
-							  : strerror(-spec->password_err));
+		probe_password_why(spec, why, sizeof(why));
 		done(arg, false, 0, why);
 		return 0;
 	}
@@ -492,37 +387,19 @@ static int mysql_probe_start(struct event_base *base, const struct sockaddr *add
 		return -ENOMEM;
 	*p = (struct mysql_probe){ .done = done, .arg = arg };
 	clock_gettime(CLOCK_MONOTONIC, &p->start);
-	err = sockaddr_host_port(addr, p->host, &p->port);
-	if (err) {
-		free(p);
-		return err;
-	}
-	snprintf(p->password, sizeof(p->password), "%s", spec->password);
-	p->user = strdup(spec->user ? spec->user : "");
-	p->my = mysql_init(NULL);
-	p->io = event_new(base, -1, 0, on_mysql_io, p);
 	p->deadline = evtimer_new(base, on_mysql_deadline, p);
-	err = -ENOMEM;
-	if (!p->user || !p->my || !p->io || !p->deadline)
-		goto fail;
-	/* MYSQL_OPT_NONBLOCK: every call below returns when it would block, and says for what */
-	if (mysql_options(p->my, MYSQL_OPT_NONBLOCK, 0) ||
-	    mysql_options(p->my, MYSQL_OPT_PROTOCOL, &tcp))
-		goto fail;
+	if (!p->deadline) {
+		free(p);
+		return -ENOMEM;
+	}
 	evtimer_add(p->deadline, &tv);
 	/* a refused connection ends the probe right here: done was called, p is gone */
-	mysql_run(p, 0);
-	return 0;
-fail:
-	if (p->my)
-		mysql_close(p->my);
-	if (p->io)
-		event_free(p->io);
-	if (p->deadline)
+	err = mysql_conn_open(&p->conn, base, addr, spec->user ? spec->user : "", spec->password,
+			      on_mysql_connect, p);
+	if (err) {
 		event_free(p->deadline);
-	free(p->user);
-	explicit_bzero(p->password, sizeof(p->password));
-	free(p);
+		free(p);
+	}
 	return err;
 }
 
@@ -579,4 +456,11 @@ int probe_read_password(struct probe_spec *spec, const char *path)
 		memcpy(spec->password, buf, len);
 	explicit_bzero(buf, sizeof(buf));
 	return spec->password_err = err;
+}
+
+void probe_password_why(const struct probe_spec *spec, char *buf, size_t len)
+{
+	snprintf(buf, len, "password file %s: %s", spec->password_file,
+		 spec->password_err == -EOVERFLOW ? "first line too long"
+						  : strerror(-spec->password_err));
 }

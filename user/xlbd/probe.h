@@ -11,7 +11,7 @@
  * serves every probe; it is made at the first HTTPS probe and kept for the life of the
  * process (there is nothing to flush, and freeing it at exit would only race the probes).
  *
- * MySQL: MariaDB Connector/C's non-blocking API, driven by events on the base; the
+ * MySQL: MariaDB Connector/C's non-blocking API, driven by events on the base (mysqlconn.h); the
  * password is read from its file once, by probe_read_password(), when the check is
  * configured, never per probe.
  *
@@ -22,6 +22,7 @@
 #define XLBD_PROBE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <event2/event.h>
 
@@ -64,5 +65,8 @@ int probe_start(struct event_base *base, const struct sockaddr *addr, socklen_t 
  * of PROBE_PASSWORD_MAX bytes or more. Returns spec->password_err.
  */
 int probe_read_password(struct probe_spec *spec, const char *path);
+
+/* "password file PATH: why" for a spec whose password_err is set, as the probes report it. */
+void probe_password_why(const struct probe_spec *spec, char *buf, size_t len);
 
 #endif
