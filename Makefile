@@ -10,14 +10,20 @@ ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
 # -mcpu=v3: atomic fetch-and-add for the round-robin cursor.
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -Iinclude -I$(ARCH_INC)
 CFLAGS     ?= -O2 -g
-CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser/lib -Iuser/xlbd -I$(BUILD)
+CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser/lib -Iuser/xlbd -Iuser/sqlproxy \
+	      -I$(BUILD)
 LDLIBS     := -lxdp -lbpf -lelf -lz
 XLBD_LIBS  := -levent_openssl -levent -linih -lmariadb -lssl -lcrypto
+SQLP_LIBS  := -levent -linih -lmariadb -lcrypto
+# libFuzzer targets: clang with its fuzzer runtime and the sanitizers.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
+	       -Iinclude -Iuser/lib -Iuser/sqlproxy
+FUZZ_SECONDS ?= 60
 
 # Debian packages every part of the project needs (build, tests, lab, benchmarks).
 DEPS := build-essential clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev libevent-dev libinih-dev libssl-dev default-libmysqlclient-dev iproute2 ethtool \
-	nginx wrk curl perl python3 procps mariadb-server mariadb-client
+	nginx wrk curl perl python3 procps mariadb-server mariadb-client sysbench
 
 BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o $(BUILD)/bench_floor.bpf.o
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
@@ -26,17 +32,22 @@ LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 # xlbd's modules, in a library that the daemon and the unit tests link.
 XLBD_SRCS := $(filter-out user/xlbd/main.c,$(wildcard user/xlbd/*.c))
 XLBD_OBJS := $(XLBD_SRCS:%.c=$(BUILD)/%.o)
+# xlb-sqlproxy's modules, likewise.
+SQLP_SRCS := $(filter-out user/sqlproxy/main.c,$(wildcard user/sqlproxy/*.c))
+SQLP_OBJS := $(SQLP_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(wildcard user/xlb/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c tests/bpf/*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out %.bpf.c,$(wildcard tools/*.c)))
-HEADERS   := $(wildcard include/xlb/*.h user/lib/*.h user/xlbd/*.h tests/lib/*.h)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
+HEADERS   := $(wildcard include/xlb/*.h user/lib/*.h user/xlbd/*.h user/sqlproxy/*.h tests/lib/*.h)
 
 PREFIX    ?= /usr/local
 SYSCONFDIR ?= /etc
 
-.PHONY: all deps test bench lab lab-down install clean
-all: $(BUILD)/xlb $(BUILD)/xlbd $(BPF_OBJS) $(TEST_BINS) $(TOOL_BINS)
+.PHONY: all deps test bench fuzz lab lab-down install clean
+all: $(BUILD)/xlb $(BUILD)/xlbd $(BUILD)/xlb-sqlproxy $(BPF_OBJS) $(TEST_BINS) $(TOOL_BINS) \
+	$(FUZZ_BINS)
 
 deps:
 	@if dpkg -s $(DEPS) >/dev/null 2>&1; then echo "deps: all installed"; else \
@@ -70,15 +81,31 @@ $(BUILD)/libxlbd.a: $(XLBD_OBJS)
 $(BUILD)/xlbd: $(BUILD)/user/xlbd/main.o $(BUILD)/libxlbd.a $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(XLBD_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libxlbd.a $(BUILD)/libxlb.a
+$(BUILD)/libsqlproxy.a: $(SQLP_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/xlb-sqlproxy: $(BUILD)/user/sqlproxy/main.o $(BUILD)/libsqlproxy.a $(BUILD)/libxlb.a
+	$(CC) $(CFLAGS) $^ -o $@ $(SQLP_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsqlproxy.a $(BUILD)/libxlbd.a $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(XLBD_LIBS) $(LDLIBS)
+
+# A fuzz target is built from the sources it exercises, all instrumented; each target names
+# them in its first line: "// fuzz-sources: user/sqlproxy/lexer.c ...".
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) $< $$(sed -n '1s|^// fuzz-sources:||p' $<) -o $@ -levent -lcrypto
 
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 # TAP through prove: C tests print TAP themselves, shell tests use tests/lib/tap.sh.
 test: all
-	prove -v $(TEST_BINS) $(sort $(wildcard tests/cli/*.sh tests/netns/*.sh))
+	prove -v $(TEST_BINS) $(sort $(wildcard tests/cli/*.sh tests/netns/*.sh tests/sql/*.sh))
+
+# Each fuzz target for FUZZ_SECONDS (a short run of each is part of `make test`).
+fuzz: $(FUZZ_BINS)
+	tools/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 bench: all
 	tools/bench.sh
@@ -94,12 +121,18 @@ lab-down:
 install: all
 	install -D -m 0755 $(BUILD)/xlb $(DESTDIR)$(PREFIX)/sbin/xlb
 	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
+	install -D -m 0755 $(BUILD)/xlb-sqlproxy $(DESTDIR)$(PREFIX)/sbin/xlb-sqlproxy
 	install -D -m 0644 $(BUILD)/xlb.bpf.o $(DESTDIR)$(PREFIX)/lib/xlb/xlb.bpf.o
 	install -D -m 0644 etc/xlbd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/xlbd.service
 	install -D -m 0644 etc/xlb.conf $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf.example
+	install -D -m 0644 etc/xlb-sqlproxy.service \
+		$(DESTDIR)$(SYSCONFDIR)/systemd/system/xlb-sqlproxy.service
+	install -D -m 0600 etc/sqlproxy.conf $(DESTDIR)$(SYSCONFDIR)/xlb/sqlproxy.conf.example
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/xlb/README.md
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf ] || \
 		install -m 0644 etc/xlb.conf $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf
+	@[ -e $(DESTDIR)$(SYSCONFDIR)/xlb/sqlproxy.conf ] || \
+		install -m 0600 etc/sqlproxy.conf $(DESTDIR)$(SYSCONFDIR)/xlb/sqlproxy.conf
 
 clean:
 	rm -rf $(BUILD)

@@ -7,3 +7,4 @@ cd "$(dirname "$0")/.."
 
 build/tools/bench_prog
 tools/bench_xlbd.sh
+tools/bench_sql.sh

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# xlb-sqlproxy's cost (issue 4): sysbench oltp_point_select, 16 threads, straight to the
+# replica and through the splitter (which sends these reads to that same replica), in
+# alternating rounds of the same run, so that both see the same machine. Prints a table of
+# QPS and p99 latency per round, the QPS ratio proxy/direct and the target (>= 0.8).
+# Exits 0 on a missed target: it is a measurement, not a test.
+#
+# --db-ps-mode=disable on both sides: with server-side prepared statements the splitter
+# sends every statement to the primary (the issue's routing rule), and the comparison
+# would no longer be the same server reached two ways.
+#
+# BENCH_SQL_ROUNDS (3), BENCH_SQL_TIME (10 s per run), SQLPROXY=PATH another build.
+set -u
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=tests/lib/sqlproxy.sh
+source "$ROOT/tests/lib/sqlproxy.sh"
+
+ROUNDS=${BENCH_SQL_ROUNDS:-3}
+TIME=${BENCH_SQL_TIME:-10}
+THREADS=16
+TARGET=0.8
+
+missing=$(sqlp_missing)
+command -v sysbench >/dev/null || missing="sysbench (make deps)"
+if [ -n "$missing" ]; then
+	echo "bench_sql: skipped, needs $missing"
+	exit 0
+fi
+
+sqlp_init bench 34300
+trap sqlp_cleanup EXIT
+if ! sqlp_start; then
+	echo "bench_sql: the MariaDB pair or xlb-sqlproxy did not start" >&2
+	exit 1
+fi
+
+sb() {
+	local port=$1
+	shift
+	sysbench oltp_point_select --mysql-host=127.0.0.1 --mysql-port="$port" --mysql-user=app \
+		--mysql-password=app-secret --mysql-db=xlbtest --tables=4 --table-size=10000 "$@"
+}
+
+if ! sb "$SQLP_PPORT" prepare >"$SQLP_TMP/prepare.log" 2>&1 || ! mariadb_wait_replica; then
+	echo "bench_sql: sysbench prepare failed:" >&2
+	tail -n 5 "$SQLP_TMP/prepare.log" >&2
+	exit 1
+fi
+# A short warm-up of each path: buffer pool, the proxy's first replica connections.
+sb "$SQLP_RPORT" --threads="$THREADS" --time=2 --db-ps-mode=disable run >/dev/null 2>&1
+sb "$SQLP_PORT" --threads="$THREADS" --time=2 --db-ps-mode=disable run >/dev/null 2>&1
+
+# run PORT LOG: one measured run; prints "QPS P99_MS ERRORS".
+run() {
+	sb "$1" --threads="$THREADS" --time="$TIME" --percentile=99 --db-ps-mode=disable \
+		--report-interval=0 run >"$2" 2>&1
+	awk '/^ *queries:/ { q = $3 } /99th percentile:/ { p = $3 } /ignored errors:/ { e = $3 }
+		END { gsub(/\(/, "", q); printf "%s %s %s\n", q ? q : 0, p ? p : 0, e == "" ? "?" : e }' "$2"
+}
+
+echo "xlb-sqlproxy: sysbench oltp_point_select, $THREADS threads, ${TIME}s runs, text protocol"
+printf '  %-6s %-8s %12s %10s %7s\n' round path QPS "p99 ms" errors
+dq=() pq=() dp=() pp=()
+for r in $(seq "$ROUNDS"); do
+	read -r q p e < <(run "$SQLP_RPORT" "$SQLP_TMP/direct.$r.log")
+	printf '  %-6s %-8s %12s %10s %7s\n' "$r" direct "$q" "$p" "$e"
+	dq+=("$q") dp+=("$p")
+	read -r q p e < <(run "$SQLP_PORT" "$SQLP_TMP/proxy.$r.log")
+	printf '  %-6s %-8s %12s %10s %7s\n' "$r" proxy "$q" "$p" "$e"
+	pq+=("$q") pp+=("$p")
+done
+
+# Means over the rounds; the ratio of the means.
+mean() { printf '%s\n' "$@" | awk '{ s += $1 } END { printf "%.2f", NR ? s / NR : 0 }'; }
+d=$(mean "${dq[@]}")
+p=$(mean "${pq[@]}")
+ratio=$(awk -v p="$p" -v d="$d" 'BEGIN { printf "%.2f", (d > 0 ? p / d : 0) }')
+verdict=$(awk -v r="$ratio" -v t="$TARGET" 'BEGIN { print (r >= t ? "PASS" : "MISS") }')
+printf '  %-15s %12s %10s\n' "mean direct" "$d" "$(mean "${dp[@]}")"
+printf '  %-15s %12s %10s\n' "mean proxy" "$p" "$(mean "${pp[@]}")"
+echo "  QPS ratio proxy/direct: $ratio   target >= $TARGET: $verdict"
+reads=$(sqlp_stat reads.db2)
+echo "  (the proxy routed $reads reads to db2, $(sqlp_stat reads.db1) to db1)"
+exit 0
