@@ -601,7 +601,7 @@ static void sysvar(struct facts *fx, const struct tok *name, const struct tok *n
 /* Scans one statement to its end (st then is at its ';' or the end of input). */
 static void scan_facts(struct stream *st, struct facts *fx)
 {
-	bool is_set = is_kw(&st->t[0], "set");
+	bool is_set = is_kw(&st->t[0], "set") && !is_kw(&st->t[1], "statement");
 	enum tok_type prev = T_END;
 	int into = 0;	/* after INTO: 1 a name may follow, 2 a comma may */
 	int scoped = 0; /* after @@session: 2 the dot comes, 1 the name */
@@ -641,8 +641,8 @@ static void scan_facts(struct stream *st, struct facts *fx)
 				set_why(&fx->write_why, "found rows");
 			} else if (prev == T_DOT && (is_kw(t, "nextval") || is_kw(t, "currval") ||
 						     is_kw(t, "lastval"))) {
-				set_why(&fx->write_why,
-					"sequence"); /* s.nextval (sql_mode=ORACLE) */
+				/* s.nextval, in sql_mode=ORACLE */
+				set_why(&fx->write_why, "sequence");
 			}
 			break;
 		case T_QIDENT:

@@ -31,7 +31,12 @@ struct sql_class {
 };
 
 /* Classifies len bytes of SQL (not NUL-terminated). Never fails: what it cannot tell is
- * SQL_ROUTE_WRITE, so that no write can ever reach a replica. */
+ * SQL_ROUTE_WRITE, so that no write can ever reach a replica.
+ *
+ * Always: why is non-NULL; PIN, HINT_PRIMARY and MULTI come with SQL_ROUTE_WRITE only,
+ * LAST_SERVER with SQL_ROUTE_READ only, USE with SQL_ROUTE_SESSION only. Session state that
+ * ends up on the primary alone (in a multi-statement, under the hint, SET x = LAST_INSERT_ID())
+ * pins, why "session state on the primary": the replicas' sessions would differ otherwise. */
 void sql_classify(const char *sql, size_t len, struct sql_class *out);
 
 #endif

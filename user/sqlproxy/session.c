@@ -756,7 +756,10 @@ static void finish_command(struct sp_session *s)
 	if (sp->step == STEP_REPLY && sp->bk[sp->target] && !sp->no_reply) {
 		uint16_t st = sp->relay.status;
 
-		s->in_trans = (st & SERVER_STATUS_IN_TRANS) || !(st & SERVER_STATUS_AUTOCOMMIT);
+		/* an ERR carries no status: the transaction state stays as it was */
+		if (ok)
+			s->in_trans = (st & SERVER_STATUS_IN_TRANS) ||
+				      !(st & SERVER_STATUS_AUTOCOMMIT);
 		if (ok && sp->records_state)
 			state_record(s);
 		if (ok && (sp->cls.flags & SQL_F_USE || sp->cmd_p[0] == MYSQL_COM_INIT_DB))
