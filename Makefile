@@ -92,7 +92,7 @@ $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsqlproxy.a $(BUILD)/libxlbd.a $
 
 # A fuzz target is built from the sources it exercises, all instrumented; each target names
 # them in its first line: "// fuzz-sources: user/sqlproxy/lexer.c ...".
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(HEADERS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(HEADERS) $(SQLP_SRCS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_CFLAGS) $< $$(sed -n '1s|^// fuzz-sources:||p' $<) -o $@ -levent -lcrypto
 

@@ -644,6 +644,8 @@ static const struct tcase cases[] = {
 	C("SET STATEMENT a=1 FOR SET STATEMENT b=2 FOR SELECT 1", RD, 0, "select"),
 	C("SET STATEMENT a=1 FOR SHOW TABLES", RD, 0, "show"),
 	C("SET STATEMENT a=1 FOR SELECT 1 FOR UPDATE", WR, 0, "locking read"),
+	C("SET STATEMENT a=1 FOR SELECT @@identity = 5", WR, 0, "identity variable"),
+	C("SET STATEMENT a=1 FOR SELECT @x := 5", WR, PIN, "user variable"),
 	C("SET STATEMENT a=1", WR, 0, "unknown"),
 	C("SET STATEMENT a=1 FOR", WR, 0, "unknown"),
 
