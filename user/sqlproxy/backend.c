@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Backend connections (backend.h): Connector/C logs in without blocking, driven by the
- * event loop; then a bufferevent on the same socket carries raw packets both ways.
+ * event loop; then a buffered connection (conn.h) on the same socket carries raw packets both
+ * ways.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -13,12 +14,12 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/util.h>
 #include <mysql/mysql.h>
 
 #include "backend.h"
+#include "conn.h"
 #include "log.h"
 #include "mysqlwait.h"
 #include "protocol.h"
@@ -26,15 +27,15 @@
 
 struct sp_backend_priv {
 	MYSQL *my;
-	struct event *io;	 /* what Connector/C waits for during the login */
-	struct event *deadline;	 /* the login's bound */
-	struct bufferevent *bev; /* the raw packets, once logged in */
+	struct event *io;	/* what Connector/C waits for during the login */
+	struct event *deadline; /* the login's bound */
+	struct sp_conn *conn;	/* the raw packets, once logged in */
 	const struct sp_backend_ops *ops;
 	void *arg;
 	/* Connector/C reads these while the login runs: the backend's own copies */
 	char user[SP_NAME_LEN], password[SP_PASSWORD_LEN], db[65], charset[32];
 	unsigned long flags;
-	bool paused;
+	bool paused; /* the session takes no more packets for now */
 	int depth;   /* callbacks running: a close inside one frees when they return */
 	bool closed; /* sp_backend_close was called: no more callbacks */
 };
@@ -44,16 +45,16 @@ static void backend_free(struct sp_backend *b)
 	struct sp_backend_priv *bp = b->priv;
 	evutil_socket_t fd = bp->my ? mysql_get_socket(bp->my) : -1;
 
-	if (bp->bev) {
+	if (bp->conn) {
 		/* COM_QUIT, so that the server counts a clean close and logs no aborted
 		 * connection; skipped when a command is still going out */
 		static const uint8_t quit[] = { 1, 0, 0, 0, MYSQL_COM_QUIT };
 
-		if (!evbuffer_get_length(bufferevent_get_output(bp->bev)) && fd >= 0 &&
+		if (!evbuffer_get_length(sp_conn_out(bp->conn)) && fd >= 0 &&
 		    send(fd, quit, sizeof(quit), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 			pr_debug("sqlproxy: COM_QUIT to %s: %s\n",
 				 b->proxy->cfg.servers[b->server].name, strerror(errno));
-		bufferevent_free(bp->bev);
+		sp_conn_free(bp->conn);
 	}
 	/* mysql_close() would send COM_QUIT in blocking mode: a shut-down socket fails it at
 	 * once, whatever state the connection is in */
@@ -85,8 +86,8 @@ void sp_backend_close(struct sp_backend *b)
 	if (!b)
 		return;
 	b->priv->closed = true;
-	if (b->priv->bev)
-		bufferevent_disable(b->priv->bev, EV_READ | EV_WRITE);
+	if (b->priv->conn)
+		sp_conn_pause(b->priv->conn, true);
 	if (b->priv->depth == 0)
 		backend_free(b);
 }
@@ -96,7 +97,7 @@ void sp_backend_close(struct sp_backend *b)
 static void process_packets(struct sp_backend *b)
 {
 	struct sp_backend_priv *bp = b->priv;
-	struct evbuffer *in = bufferevent_get_input(bp->bev);
+	struct evbuffer *in = sp_conn_in(bp->conn);
 	size_t len;
 	uint8_t seq;
 
@@ -115,54 +116,40 @@ static void process_packets(struct sp_backend *b)
 	backend_put(b);
 }
 
-static void on_read(struct bufferevent *bev, void *ctx)
+static void on_readable(void *ctx)
 {
-	(void)bev;
 	process_packets(ctx);
 }
 
-static void on_event(struct bufferevent *bev, short what, void *ctx)
+static void on_closed(void *ctx, const char *why)
 {
 	struct sp_backend *b = ctx;
-	char why[128];
 
-	(void)bev;
-	if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
-		return;
-	if (what & BEV_EVENT_ERROR)
-		snprintf(why, sizeof(why), "%s",
-			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
-	else
-		snprintf(why, sizeof(why), "the server closed the connection");
 	b->priv->depth++;
 	b->priv->ops->lost(b->priv->arg, b, why);
 	backend_put(b);
 }
 
+static const struct sp_conn_ops conn_ops = {
+	.readable = on_readable,
+	.closed = on_closed,
+};
+
 int sp_backend_send(struct sp_backend *b, const void *payload, size_t len)
 {
 	uint8_t seq = 0;
 
-	if (!b->priv->bev || b->priv->closed)
+	if (!b->priv->conn || b->priv->closed)
 		return -ENOTCONN;
-	return mysql_write_packet(bufferevent_get_output(b->priv->bev), &seq, payload, len);
+	return mysql_write_packet(sp_conn_out(b->priv->conn), &seq, payload, len);
 }
 
 void sp_backend_pause(struct sp_backend *b, bool pause)
 {
-	struct sp_backend_priv *bp = b->priv;
-
-	if (!bp->bev || bp->paused == pause)
-		return;
-	bp->paused = pause;
-	if (pause) {
-		bufferevent_disable(bp->bev, EV_READ);
-		return;
-	}
-	bufferevent_enable(bp->bev, EV_READ);
-	/* packets already read stay in the input buffer: no read event would come for them */
-	if (evbuffer_get_length(bufferevent_get_input(bp->bev)))
-		bufferevent_trigger(bp->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+	b->priv->paused = pause;
+	/* resuming calls readable again for the packets already read */
+	if (b->priv->conn)
+		sp_conn_pause(b->priv->conn, pause);
 }
 
 /* ---- the login, with Connector/C's non-blocking API ---- */
@@ -197,13 +184,13 @@ static void login_done(struct sp_backend *b, const char *error, unsigned int cod
 		b->caps = negotiated_caps(bp->my);
 		snprintf(p->server_version, sizeof(p->server_version), "5.5.5-%s",
 			 mysql_get_server_info(bp->my));
-		bp->bev = fd >= 0 ? bufferevent_socket_new(p->base, fd, 0) : NULL;
-		if (!bp->bev || evutil_make_socket_nonblocking(fd)) {
+		/* the socket stays Connector/C's: mysql_close() closes it */
+		bp->conn = fd >= 0 && !evutil_make_socket_nonblocking(fd)
+				   ? sp_conn_new(p->base, fd, false, &conn_ops, b)
+				   : NULL;
+		if (!bp->conn) {
 			error = "cannot set up the connection (out of memory)";
 			code = 2008;
-		} else {
-			bufferevent_setcb(bp->bev, on_read, NULL, on_event, b);
-			bufferevent_enable(bp->bev, EV_READ | EV_WRITE);
 		}
 	}
 	/* error may be mysql_error(), which goes with the handle */

@@ -20,12 +20,12 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <mysql/mysql.h>
 
 #include "backend.h"
+#include "conn.h"
 #include "lexer.h"
 #include "log.h"
 #include "protocol.h"
@@ -87,7 +87,7 @@ struct state_entry {
 };
 
 struct sp_session_priv {
-	struct bufferevent *bev;
+	struct sp_conn *conn; /* the client's socket */
 	enum login_state login;
 	uint8_t scramble[MYSQL_SCRAMBLE_LEN];
 	uint32_t caps; /* agreed with the client */
@@ -128,11 +128,11 @@ struct sp_session_priv {
 
 static void run(struct sp_session *s);
 static void finish_command(struct sp_session *s);
-static void client_read(struct bufferevent *bev, void *ctx);
+static void client_read(void *ctx);
 
 static struct evbuffer *client_out(struct sp_session *s)
 {
-	return bufferevent_get_output(s->priv->bev);
+	return sp_conn_out(s->priv->conn);
 }
 
 /* ---- closing ---- */
@@ -176,26 +176,14 @@ static void session_free(struct sp_session *s)
 		evbuffer_free(sp->cmd);
 	if (sp->login_timer)
 		event_free(sp->login_timer);
-	bufferevent_free(sp->bev);
+	sp_conn_free(sp->conn);
 	TAILQ_REMOVE(&p->sessions, s, link);
 	p->stats.sessions_open--;
 	free(sp);
 	free(s);
 }
 
-static void on_flushed(struct bufferevent *bev, void *ctx)
-{
-	(void)bev;
-	session_free(ctx);
-}
-
-static void on_close_event(struct bufferevent *bev, short what, void *ctx)
-{
-	(void)bev, (void)what;
-	session_free(ctx);
-}
-
-/* Ends the session once what it still has for the client is sent. */
+/* Ends the session once what it still has for the client is sent (client_drained). */
 static void session_close(struct sp_session *s)
 {
 	struct sp_session_priv *sp = s->priv;
@@ -206,17 +194,8 @@ static void session_close(struct sp_session *s)
 	s->state = "closing";
 	backend_drop(s, BK_PRIMARY);
 	backend_drop(s, BK_REPLICA);
-	bufferevent_disable(sp->bev, EV_READ);
-	if (!evbuffer_get_length(client_out(s))) {
-		/* not from inside a backend callback that still uses s: through the loop */
-		bufferevent_setwatermark(sp->bev, EV_WRITE, 0, 0);
-		bufferevent_setcb(sp->bev, NULL, on_flushed, on_close_event, s);
-		bufferevent_trigger(sp->bev, EV_WRITE,
-				    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
-		return;
-	}
-	bufferevent_setwatermark(sp->bev, EV_WRITE, 0, 0);
-	bufferevent_setcb(sp->bev, NULL, on_flushed, on_close_event, s);
+	sp_conn_pause(sp->conn, true);
+	sp_conn_notify_drained(sp->conn, 0);
 }
 
 /*
@@ -487,8 +466,10 @@ static void on_backend_packet(void *arg, struct sp_backend *b, const uint8_t *pa
 			  rc == -ENOMEM ? "out of memory" : "malformed reply from the server");
 		return;
 	}
-	if (out && evbuffer_get_length(out) > CLIENT_OUT_HIGH)
+	if (out && evbuffer_get_length(out) > CLIENT_OUT_HIGH) {
 		sp_backend_pause(b, true);
+		sp_conn_notify_drained(sp->conn, CLIENT_OUT_LOW);
+	}
 	if (rc == 0)
 		return;
 	if (sp->step == STEP_REPLY)
@@ -758,8 +739,8 @@ static void finish_command(struct sp_session *s)
 
 		/* an ERR carries no status: the transaction state stays as it was */
 		if (ok)
-			s->in_trans = (st & SERVER_STATUS_IN_TRANS) ||
-				      !(st & SERVER_STATUS_AUTOCOMMIT);
+			s->in_trans =
+				(st & SERVER_STATUS_IN_TRANS) || !(st & SERVER_STATUS_AUTOCOMMIT);
 		if (ok && sp->records_state)
 			state_record(s);
 		if (ok && (sp->cls.flags & SQL_F_USE || sp->cmd_p[0] == MYSQL_COM_INIT_DB))
@@ -780,8 +761,8 @@ static void finish_command(struct sp_session *s)
 	sp->step = STEP_IDLE;
 	s->state = "idle";
 	/* the client may have sent its next command already */
-	if (!sp->closing && evbuffer_get_length(bufferevent_get_input(sp->bev)))
-		bufferevent_trigger(sp->bev, EV_READ, BEV_TRIG_DEFER_CALLBACKS);
+	if (!sp->closing && evbuffer_get_length(sp_conn_in(sp->conn)))
+		sp_conn_recheck(sp->conn);
 }
 
 /* ---- commands ---- */
@@ -1071,11 +1052,11 @@ static void on_login_timeout(evutil_socket_t fd, short what, void *ctx)
 
 /* ---- the client's socket ---- */
 
-static void client_read(struct bufferevent *bev, void *ctx)
+static void client_read(void *ctx)
 {
 	struct sp_session *s = ctx;
 	struct sp_session_priv *sp = s->priv;
-	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer *in = sp_conn_in(sp->conn);
 	size_t len;
 	uint8_t seq;
 
@@ -1117,30 +1098,35 @@ static void client_read(struct bufferevent *bev, void *ctx)
 	}
 }
 
-static void client_write(struct bufferevent *bev, void *ctx)
+/* The client took what was asked (sp_conn_notify_drained): the rest of a reply it was slow
+ * to take, or everything before the session closes. */
+static void client_drained(void *ctx)
 {
 	struct sp_session *s = ctx;
 	struct sp_session_priv *sp = s->priv;
 
-	(void)bev;
-	/* the client took enough of the reply: read more of it from the backend */
+	if (sp->closing) {
+		session_free(s);
+		return;
+	}
 	if (sp->step == STEP_REPLY && sp->bk[sp->target])
 		sp_backend_pause(sp->bk[sp->target], false);
 }
 
-static void client_event(struct bufferevent *bev, short what, void *ctx)
+static void client_closed(void *ctx, const char *why)
 {
 	struct sp_session *s = ctx;
 
-	(void)bev;
-	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-		pr_debug("sqlproxy: session %u: the client went away\n", s->id);
-		/* nothing more can reach it: no flushing */
-		backend_drop(s, BK_PRIMARY);
-		backend_drop(s, BK_REPLICA);
-		session_free(s);
-	}
+	/* nothing more can reach it: no flushing */
+	pr_debug("sqlproxy: session %u: the client went away: %s\n", s->id, why);
+	session_free(s);
 }
+
+static const struct sp_conn_ops client_ops = {
+	.readable = client_read,
+	.drained = client_drained,
+	.closed = client_closed,
+};
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *addr,
 		      int addrlen, void *ctx)
@@ -1168,23 +1154,20 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	snprintf(s->peer, sizeof(s->peer), "%s", host);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	sp->cmd = evbuffer_new();
-	sp->bev = bufferevent_socket_new(p->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	sp->conn = sp_conn_new(p->base, fd, true, &client_ops, s);
 	sp->login_timer = evtimer_new(p->base, on_login_timeout, s);
-	if (!sp->cmd || !sp->bev || !sp->login_timer)
+	if (!sp->cmd || !sp->conn || !sp->login_timer)
 		goto fail;
 	TAILQ_INSERT_TAIL(&p->sessions, s, link);
 	p->stats.sessions_open++;
 	p->stats.sessions_total++;
-	bufferevent_setcb(sp->bev, client_read, client_write, client_event, s);
-	bufferevent_setwatermark(sp->bev, EV_WRITE, CLIENT_OUT_LOW, 0);
-	bufferevent_enable(sp->bev, EV_READ | EV_WRITE);
 	evtimer_add(sp->login_timer, &login_tv);
 	send_greeting(s);
 	return;
 fail:
 	pr_warn("sqlproxy: out of memory for a new session\n");
-	if (sp && sp->bev)
-		bufferevent_free(sp->bev);
+	if (sp && sp->conn)
+		sp_conn_free(sp->conn);
 	else
 		evutil_closesocket(fd);
 	if (sp && sp->cmd)
