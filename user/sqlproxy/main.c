@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -124,6 +125,17 @@ out:
 	free(n);
 }
 
+/* Each session holds two or three sockets: as many as the hard limit allows. */
+static void raise_file_limit(void)
+{
+	struct rlimit lim;
+
+	if (!getrlimit(RLIMIT_NOFILE, &lim) && lim.rlim_cur < lim.rlim_max) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+}
+
 static void on_stop(evutil_socket_t sig, short what, void *ctx)
 {
 	struct sp_proxy *p = ctx;
@@ -160,6 +172,7 @@ int main(int argc, char **argv)
 	 * handler is in place must not either */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	raise_file_limit();
 	if (mysql_library_init(0, NULL, NULL)) {
 		fprintf(stderr, "xlb-sqlproxy: cannot initialise Connector/C\n");
 		return 1;

@@ -118,6 +118,9 @@ struct sp_session_priv {
 	unsigned int nr_state, cap_state;
 	size_t state_bytes;
 
+	/* a replica refused this session's login: reads go to the primary until then */
+	int64_t replica_refused_until;
+
 	/* causal reads: a write went to the primary since the replica last caught up */
 	bool need_causal, causal_missed;
 	char gtid[256]; /* as big as relay.value */
@@ -368,17 +371,27 @@ static void on_backend_connected(void *arg, struct sp_backend *b, const char *er
 	}
 	pr_info("sqlproxy: session %u: cannot log in to %s (%s): %s\n", s->id, srv->name,
 		srv->address, error);
-	/* a refused login is the server's answer, not a dead server */
-	server_failed(s, which, code != 1045);
+	/* Connector/C's own codes (2000 and up) say the server could not be reached; a server
+	 * code is its answer to this login (unknown database, access denied): the server is
+	 * fine, and the client gets that answer */
+	server_failed(s, which, code >= 2000);
 	backend_drop(s, which);
 	if (which == BK_REPLICA) {
+		/* this command reads from the primary, and so do the next ones for a while */
+		if (code < 2000)
+			sp->replica_refused_until = sp_now_ms() + DOWN_HOLD_MS;
+		sp->target = BK_PRIMARY;
 		sp->step = STEP_START;
 		run(s);
 		return;
 	}
+	if (code < 2000) {
+		fail_command(s, (uint16_t)code, error);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "xlb-sqlproxy: primary %s (%s) unavailable: %s", srv->name,
 		 srv->address, error);
-	fail_command(s, code == ERR_ACCESS_DENIED ? ERR_ACCESS_DENIED : ERR_FOREIGN_SOURCE, msg);
+	fail_command(s, ERR_FOREIGN_SOURCE, msg);
 }
 
 static void on_backend_lost(void *arg, struct sp_backend *b, const char *why)
@@ -547,7 +560,7 @@ static bool ensure_backend(struct sp_session *s)
 		backend_drop(s, BK_REPLICA);
 	if (sp->bk[BK_REPLICA])
 		return false;
-	server = pick_replica(p);
+	server = sp_now_ms() < sp->replica_refused_until ? -1 : pick_replica(p);
 	if (server < 0) {
 		/* no replica may serve reads: the primary does */
 		sp->target = BK_PRIMARY;
