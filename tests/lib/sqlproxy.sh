@@ -186,17 +186,20 @@ sqlp_server_field() {
 
 # Long-lived client sessions: a mariadb client reading statements from a fifo, so that a test
 # can change the servers between two statements of one session.
-# sqlp_session_open NAME
+# sqlp_session_open NAME [--force]
 sqlp_session_open() {
 	local n=$1 fd
+	shift
 	mkfifo "$SQLP_TMP/$n.in"
 	: >"$SQLP_TMP/$n.out"
-	# --unbuffered: each result is in the file as soon as it is read. No --force: a failing
-	# statement ends the client, which sqlp_session_query sees.
+	: >"$SQLP_TMP/$n.err"
+	# --unbuffered: each result is in the file as soon as it is read. Without --force a
+	# failing statement ends the client, which sqlp_session_query sees; with it the client
+	# goes on, and sqlp_session_query reports the error.
 	(
 		sqlp_close_session_fds
 		exec timeout 120 "$MARIADB_CLIENT" --no-defaults -h127.0.0.1 -P"$SQLP_PORT" -uapp \
-			-papp-secret -N -B --unbuffered xlbtest <"$SQLP_TMP/$n.in" \
+			-papp-secret -N -B --unbuffered "$@" xlbtest <"$SQLP_TMP/$n.in" \
 			>"$SQLP_TMP/$n.out" 2>"$SQLP_TMP/$n.err"
 	) &
 	SQLP_SESS_PID[$n]=$!
@@ -214,13 +217,21 @@ sqlp_close_session_fds() {
 	done
 }
 
-# sqlp_session_query NAME SQL: sends one statement that returns one row; prints that row.
-# 1 if the client died (the statement failed) or nothing came within 10 s.
+# sqlp_session_query NAME SQL: sends one statement that returns one row; prints that row, or
+# "ERR nnnn" when it failed in a --force session. 1 if the client died (the statement failed
+# in a session without --force) or nothing came within 10 s.
 sqlp_session_query() {
-	local n=$1 before
+	local n=$1 before ebefore
 	before=$(wc -l <"$SQLP_TMP/$n.out")
+	ebefore=$(wc -l <"$SQLP_TMP/$n.err")
 	echo "$2;" >&"${SQLP_SESS_FD[$n]}" || return 1
 	for _ in $(seq 200); do
+		# The error first: it is written before anything a later statement prints.
+		if [ "$(wc -l <"$SQLP_TMP/$n.err")" -gt "$ebefore" ] &&
+			[[ $(tail -n 1 "$SQLP_TMP/$n.err") =~ ^ERROR\ ([0-9]+) ]]; then
+			echo "ERR ${BASH_REMATCH[1]}"
+			return 0
+		fi
 		if [ "$(wc -l <"$SQLP_TMP/$n.out")" -gt "$before" ]; then
 			tail -n 1 "$SQLP_TMP/$n.out"
 			return 0

@@ -177,19 +177,81 @@ check "db2 restarted: reads return to it by themselves (within 15 s)" [ -n "$bac
 is "the long session survived all of it" "$(sqlp_session_query s1 "SELECT 'alive'")" alive
 check "... and closes cleanly" sqlp_session_close s1
 
-# --- primary killed ------------------------------------------------------------------------
+# --- primary killed, restarted; then the replica promoted -------------------------------
 
+# Sessions that keep going after errors (--force), that wrote just before the primary dies
+# and have not read since: s3's write has reached the replica, s4's has not been applied
+# there (SQL thread stopped; the relay log has it). causal_reads: s3's reads may go to the
+# replica; s4's must fail rather than return data older than its write.
+sqlp_session_open s3 --force
+sqlp_session_open s4 --force
+is "a long session writes (primary connection open)" \
+	"$(sqlp_session_query s3 "INSERT INTO f (v) VALUES ('s3-1'); SELECT @@server_id FOR UPDATE")" 1
+mariadb_wait_replica
+mariadb_sql db2 "STOP SLAVE SQL_THREAD"
+is "another long session writes, which the replica receives but does not apply" \
+	"$(sqlp_session_query s4 "INSERT INTO f (v) VALUES ('s4-1'); SELECT @@server_id FOR UPDATE")" 1
+pos=$(mariadb_sql db1 "SELECT @@gtid_binlog_pos")
+for _ in $(seq 50); do
+	mariadb_sql db2 "SHOW SLAVE STATUS\G" | grep -q "Gtid_IO_Pos: $pos\$" && break
+	sleep 0.1
+done
 sqlp_node_kill db1
 t0=$(now_ms)
 out=$(write_outcome "INSERT INTO xlbtest.f (v) VALUES ('dead-primary')")
 ms=$(($(now_ms) - t0))
-check "db1 killed: a write gets a MySQL ERR (got: $out)" [ "${out%% *}" = ERR ]
+check "db1 killed: a new session's write gets a MySQL ERR (got: $out)" [ "${out%% *}" = ERR ]
 check "... within 5 s (took ${ms} ms)" [ "$ms" -lt 5000 ]
+is "db1 killed: the session whose write the replica has: its next read works (replica)" \
+	"$(sqlp_session_query s3 "SELECT @@server_id")" 2
+# Alone: a failing statement prints only its error (a statement after it would print later).
+check "db1 killed: the long session's write gets a MySQL ERR" \
+	grep -q '^ERR ' <<<"$(sqlp_session_query s3 "INSERT INTO f (v) VALUES ('s3-2')")"
+is "db1 killed: the long session still reads after that (replica)" \
+	"$(sqlp_session_query s3 "SELECT @@server_id")" 2
+r1=$(sqlp_session_query s4 "SELECT COUNT(*) FROM f WHERE v='s4-1'")
+r2=$(sqlp_session_query s4 "SELECT COUNT(*) FROM f WHERE v='s4-1'")
+is "db1 killed, replica behind: the session that wrote never reads older data (reads: $r1, $r2)" \
+	"$(printf '%s\n' "$r1" "$r2" | grep -cx 0)" 0
+mariadb_sql db2 "START SLAVE SQL_THREAD"
+for _ in $(seq 50); do
+	[ "$(mariadb_sql db2 "SELECT COUNT(*) FROM xlbtest.f WHERE v='s4-1'")" = 1 ] && break
+	sleep 0.1
+done
+is "... once the replica applied it, that session reads it (replica)" \
+	"$(sqlp_session_query s4 "SELECT COUNT(*), @@server_id FROM f WHERE v='s4-1'")" \
+	"$(printf '1\t2')"
+check "... and closes cleanly" sqlp_session_close s4
 is "db1 killed: new sessions still read (from the replica)" "$(reads_on 5)" 2
 is "db1 killed: a read that must see older writes works" \
 	"$(sqlp_q "SELECT COUNT(*) FROM xlbtest.f WHERE v='thawed'" 2>&1)" 1
 is "nothing was ever written on the replica itself (no GTID with server_id 2)" \
 	"$(sqlp_replica_writes)" ""
+
+sqlp_node_restart db1 || bail "db1 does not restart"
+back=
+for i in $(seq 20); do
+	[ "$(write_outcome "INSERT INTO xlbtest.f (v) VALUES ('restarted-$i')")" = ok ] &&
+		{ back=$i; break; }
+	sleep 0.5
+done
+check "db1 restarted: new sessions' writes work again by themselves (within 10 s)" [ -n "$back" ]
+is "db1 restarted: the long session's writes work again (a new primary connection)" \
+	"$(sqlp_session_query s3 "INSERT INTO f (v) VALUES ('s3-3'); SELECT @@server_id FOR UPDATE")" 1
+
+# What xlbd does when the primary is lost for good: the replica becomes the primary.
+mariadb_sql db2 "STOP SLAVE; SET GLOBAL read_only = 0"
+is "admin: set server db1 role offline" "$(sqlp_admin set server db1 role offline)" OK
+is "admin: set server db2 role primary" "$(sqlp_admin set server db2 role primary)" OK
+is "db2 promoted: the long session's next write goes to db2" \
+	"$(sqlp_session_query s3 "INSERT INTO f (v) VALUES ('s3-4'); SELECT @@server_id FOR UPDATE")" 2
+is "... and is on db2" "$(mariadb_sql db2 "SELECT COUNT(*) FROM xlbtest.f WHERE v='s3-4'")" 1
+is "... not on db1" "$(mariadb_sql db1 "SELECT COUNT(*) FROM xlbtest.f WHERE v='s3-4'")" 0
+is "db2 promoted: a new session's write goes to db2" \
+	"$(write_outcome "INSERT INTO xlbtest.f (v) VALUES ('promoted')")" ok
+is "... and is on db2" "$(mariadb_sql db2 "SELECT COUNT(*) FROM xlbtest.f WHERE v='promoted'")" 1
+is "db2 promoted, no replica left: reads go to db2" "$(reads_on 3)" 2
+check "the long session closes cleanly" sqlp_session_close s3
 check "xlb-sqlproxy is still running" sqlp_proxy_alive
 
 tap_done

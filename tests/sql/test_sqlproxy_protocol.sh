@@ -62,8 +62,14 @@ is "a login into a schema that does not exist: ERR 1049" \
 is "... db1 is not marked down for it" "$(sqlp_server_field db1 state)" up
 is "... db2 is not marked down for it" "$(sqlp_server_field db2 state)" up
 is "... the next session's read still goes to the replica" "$(sqlp_q "SELECT @@server_id")" 2
+# Whatever the above did, both servers up again before the next case (5 s).
+for _ in $(seq 50); do
+	[ "$(sqlp_server_field db1 state)$(sqlp_server_field db2 state)" = upup ] && break
+	sleep 0.1
+done
 is "USE of a schema that does not exist: ERR 1049" \
-	"$(err_code "$(client -uapp -papp-secret -e "USE no_such_db")")" 1049
+	"$(err_code "$(client -uapp -papp-secret -e "SELECT 1; USE no_such_db")")" 1049
+is "... db2 is not marked down for it" "$(sqlp_server_field db2 state)" up
 is "... the next session's read still goes to the replica" "$(sqlp_q "SELECT @@server_id")" 2
 # shellcheck disable=SC2016 # Perl code, expanded by Perl
 out=$(timeout 20 perl -MDBI -e '
@@ -130,6 +136,25 @@ def prepared():
 
 attempt("COM_STMT_PREPARE/EXECUTE x2/RESET/EXECUTE/CLOSE, then EXECUTE gets ERR 1243",
         prepared, [3, 0, (1, 0x08, b"x"), (1, 0x08, b"x"), 0, 1, 1243, "after"])
+
+# COM_STMT_SEND_LONG_DATA (no reply) three times, then an execute binding that parameter as
+# a BLOB: the server saw all 3,000 bytes.
+def long_data():
+    sid, ncols, _ = c.prepare("SELECT LENGTH(?)")
+    for _ in range(3):
+        c.command(0x18, struct.pack("<IH", sid, 0) + b"a" * 1000)
+    # statement, flags, iterations, NULL bitmap, new-params-bound, type MYSQL_TYPE_BLOB
+    c.command(0x17, struct.pack("<IBI", sid, 0, 1) + b"\x00\x01\xfc\x00")
+    c.read()
+    for _ in range(ncols + 1):
+        c.read()
+    row = c.read()
+    c.read()  # EOF
+    c.command(0x19, struct.pack("<I", sid))
+    return int.from_bytes(row[2:10], "little")
+
+
+attempt("COM_STMT_SEND_LONG_DATA x3, then EXECUTE: the server got 3000 bytes", long_data, 3000)
 
 c.query("SET @x = 5")
 c.query("CREATE TEMPORARY TABLE tmp_r (a INT)")
@@ -232,6 +257,21 @@ py_points "$SQLP_TMP/big.py"
 mariadb_wait_replica
 out=$(sqlp_client --max-allowed-packet=64M -e "SELECT LENGTH(b), @@server_id FROM xlbtest.big")
 is "the 17 MB row read back through the proxy from the replica" "$out" "$(printf '%d\t2' $((17 << 20)))"
+# shellcheck disable=SC2016 # Perl code
+out=$(timeout 60 perl -MDBI -e '
+	my $dbh = DBI->connect("DBI:MariaDB:database=xlbtest;host=127.0.0.1;port=$ARGV[0]",
+		"app", "app-secret", { RaiseError => 1, mariadb_server_prepare => 1 });
+	my $sth = $dbh->prepare("SELECT REPEAT(?, ?), ?");
+	for my $n (20 << 20, 0xffffff - 4) {
+		$sth->execute("x", $n, "tail");
+		my @r = $sth->fetchrow_array;
+		print length($r[0]), " $r[1] ";
+	}
+	$sth = $dbh->prepare("SELECT LENGTH(?)");
+	$sth->execute("z" x (17 << 20));
+	print $sth->fetchrow_array;' "$SQLP_PORT" 2>&1)
+is "binary protocol (DBD::MariaDB): rows of 20 MB and of 16 MB - 1, a 17 MB parameter" \
+	"$out" "$((20 << 20)) tail $((0xffffff - 4)) tail $((17 << 20))"
 python3 -c 'print("SELECT LENGTH(\x27" + "q" * (17 << 20) + "\x27);")' >"$SQLP_TMP/big.sql"
 is "the mariadb client sends a 17 MB statement through the proxy" \
 	"$(sqlp_client --max-allowed-packet=64M <"$SQLP_TMP/big.sql")" $((17 << 20))
@@ -495,6 +535,18 @@ point("the sessions that vanished are closed in the proxy (open: %s, want 2)" % 
 print("DONE")
 EOF
 py_points "$SQLP_TMP/bad.py"
+
+# The config holds passwords: a copy readable by others is refused at start, with a message
+# that names it. Another listen port and admin socket, so that a proxy that does start
+# anyway does not clash with the running one (and is stopped).
+sed -e "s/^listen = .*/listen = 127.0.0.1:$((SQLP_PORT + 1))/" \
+	-e "s|^admin = .*|admin = $SQLP_TMP/loose.sock|" "$SQLP_CONF" >"$SQLP_TMP/loose.conf"
+chmod 644 "$SQLP_TMP/loose.conf"
+out=$(timeout 5 "$SQLPROXY" -c "$SQLP_TMP/loose.conf" --foreground 2>&1)
+rc=$?
+check "a config readable by others: the proxy refuses to start (exit $rc; 124: it ran on)" \
+	grep -qvxE '0|124' <<<"$rc"
+check "... and says which file ($(head -n 1 <<<"$out"))" grep -q "loose.conf" <<<"$out"
 
 check "after all of it, a new session works" [ "$(sqlp_q "SELECT 'fresh'")" = fresh ]
 diag "show stats: $(sqlp_admin show stats | tr '\n' ' ')"
