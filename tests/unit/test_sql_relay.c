@@ -597,6 +597,46 @@ static void test_capture_value(void)
 	ASSERT_TRUE(ret == 1 && !strcmp(r.value, "0-1-9"), "out NULL: value 0-1-9");
 }
 
+/* Causal reads: the primary reports the session's last GTID in the session-state part of an
+ * OK (session_track_system_variables = 'last_gtid'); the relay keeps it, and the client,
+ * which did not ask for session tracking, sees the OK without it. */
+static void test_last_gtid(void)
+{
+	/* OK: 1 row, status 0x4002, no info, state: a system variable last_gtid = 0-1-42 */
+	static const char ok_gtid[] = "00010002400000"
+				      "00"
+				      "13"
+				      "0011"
+				      "096c6173745f67746964"
+				      "06302d312d3432";
+	/* the same with another tracked variable only */
+	static const char ok_other[] = "00010002400000"
+				       "00"
+				       "10"
+				       "000e"
+				       "0a6175746f636f6d6d6974"
+				       "024f4e";
+	struct evbuffer *out = evbuffer_new();
+	uint8_t want[] = { 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00 };
+	struct relay r;
+	uint8_t seq = 1;
+	int ret;
+
+	relay_begin(&r, RELAY_QUERY, BACKEND_CAPS, CLIENT_CAPS, NULL, 0);
+	ret = feed_hex(&r, (const char *[]){ ok_gtid, NULL }, out, &seq);
+	ASSERT_EQ(ret, 1, "last_gtid: complete");
+	ASSERT_TRUE(r.has_gtid && !strcmp(r.gtid, "0-1-42"), "last_gtid: 0-1-42 kept");
+	ASSERT_EQ(r.status, 0x0002, "last_gtid: SESSION_STATE_CHANGED cleared");
+	ASSERT_TRUE(evbuffer_get_length(out) == 4 + sizeof(want) &&
+			    !memcmp(evbuffer_pullup(out, -1) + 4, want, sizeof(want)),
+		    "last_gtid: the client gets the OK without the state");
+
+	relay_begin(&r, RELAY_QUERY, BACKEND_CAPS, CLIENT_CAPS, NULL, 0);
+	ret = feed_hex(&r, (const char *[]){ ok_other, NULL }, NULL, NULL);
+	ASSERT_TRUE(ret == 1 && !r.has_gtid, "another variable: no GTID");
+	evbuffer_free(out);
+}
+
 static void test_long_packets(void)
 {
 	const size_t max = MYSQL_MAX_PAYLOAD;
@@ -903,6 +943,7 @@ int main(void)
 	test_passthrough();
 	test_seq_and_emitted();
 	test_capture_value();
+	test_last_gtid();
 	test_long_packets();
 	test_cache();
 	test_bad_replies();

@@ -30,16 +30,19 @@ struct sp_backend_ops {
 
 struct sp_backend_login {
 	const char *user, *password, *db; /* db may be "" */
-	const char *charset;		   /* a character set name, or NULL for the default */
-	unsigned long client_flags;	   /* capabilities the client asked for that the server
-					    * must apply too (FOUND_ROWS, MULTI_STATEMENTS...) */
+	const char *charset;		  /* a character set name, or NULL for the default */
+	unsigned long client_flags;	  /* capabilities the client asked for that the server
+					   * must apply too (FOUND_ROWS, MULTI_STATEMENTS...) */
 };
 
 struct sp_backend {
 	struct sp_proxy *proxy;
-	int server;	  /* index in proxy->cfg.servers */
-	uint64_t caps;	  /* negotiated, MariaDB's extended ones in bits 32..63 */
-	unsigned int replayed; /* session-state entries this connection has run (session.c's) */
+	int server;    /* index in proxy->cfg.servers */
+	uint64_t caps; /* negotiated, MariaDB's extended ones in bits 32..63 */
+	/* session.c's */
+	unsigned int replayed;	   /* session-state entries this connection has run */
+	bool gtid_asked;	   /* told to report last_gtid in its OK packets (causal reads) */
+	bool gtid_tracked;	   /* and it said yes */
 	struct relay_stmts *stmts; /* its prepared statements' metadata (relay.h) */
 	struct sp_backend_priv *priv;
 };

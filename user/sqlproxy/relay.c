@@ -258,6 +258,38 @@ static bool xlate_track(const struct relay *r)
 	return (r->backend_caps & CAP_SESSION_TRACK) && !(r->client_caps & CAP_SESSION_TRACK);
 }
 
+/* SESSION_TRACK_SYSTEM_VARIABLES, in an OK's session-state part */
+#define TRACK_SYSTEM_VARIABLE 0
+
+/* Keeps last_gtid from an OK's session-state part: entries of a type byte and a lenenc
+ * string, a system variable's being its name and value, both lenenc. What does not parse
+ * is ignored: the state only informs causal reads, the client never sees it. */
+static void note_gtid(struct relay *r, const uint8_t *state, size_t len)
+{
+	struct mysql_reader rd;
+
+	mysql_reader_init(&rd, state, len);
+	while (mysql_reader_left(&rd) && !rd.bad) {
+		uint8_t type = mysql_read_u8(&rd);
+		size_t data_len, name_len, value_len;
+		const uint8_t *data = mysql_read_lenenc_str(&rd, &data_len);
+		const uint8_t *name, *value;
+		struct mysql_reader d;
+
+		if (rd.bad || type != TRACK_SYSTEM_VARIABLE)
+			continue;
+		mysql_reader_init(&d, data, data_len);
+		name = mysql_read_lenenc_str(&d, &name_len);
+		value = mysql_read_lenenc_str(&d, &value_len);
+		if (d.bad || name_len != 9 || memcmp(name, "last_gtid", 9) ||
+		    value_len >= sizeof(r->gtid))
+			continue;
+		memcpy(r->gtid, value, value_len);
+		r->gtid[value_len] = '\0';
+		r->has_gtid = true;
+	}
+}
+
 /* An OK: its status recorded; the session-state part dropped when the client did not ask
  * for it. The info stays a lenenc string: servers send it so to every client (only the
  * protocol documentation calls it string<EOF> without session tracking), and Connector/C
@@ -267,7 +299,7 @@ static int relay_ok(struct relay *r, const uint8_t *p, size_t len, struct evbuff
 		    uint8_t *seq)
 {
 	struct mysql_reader rd;
-	const uint8_t *info = NULL;
+	const uint8_t *info = NULL, *state = NULL;
 	uint8_t tail[4];
 	size_t head, info_len = 0, state_len;
 	uint16_t status, warnings;
@@ -290,9 +322,11 @@ static int relay_ok(struct relay *r, const uint8_t *p, size_t len, struct evbuff
 		/* the info with its length prefix, when there is one */
 		info_len = info_len ? (size_t)(rd.p - info) : 0;
 		if (status & STATUS_SESSION_STATE_CHANGED)
-			mysql_read_lenenc_str(&rd, &state_len);
+			state = mysql_read_lenenc_str(&rd, &state_len);
 		if (rd.bad)
 			return -EPROTO;
+		if (state)
+			note_gtid(r, state, state_len);
 	}
 	status &= ~STATUS_SESSION_STATE_CHANGED;
 	r->status = status;

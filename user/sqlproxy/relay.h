@@ -54,6 +54,10 @@ struct relay {
 	/* with out == NULL (the proxy's own queries): the first column of the first row */
 	char value[256];
 	bool has_value, value_null;
+	/* the session's last GTID, when an OK reported a change of last_gtid (the proxy asks
+	 * the primary to track it: session_track_system_variables) */
+	char gtid[128];
+	bool has_gtid;
 
 	/* private */
 	enum relay_kind kind;
@@ -62,7 +66,7 @@ struct relay {
 	struct relay_stmts *stmts;
 	uint32_t exec_stmt_id;
 	int state;
-	uint64_t left; /* definitions left in this part */
+	uint64_t left;	/* definitions left in this part */
 	bool continued; /* the previous packet was 16 MB - 1: this one continues it */
 	bool caching;	/* the definitions being relayed replace the statement's cached ones */
 	uint32_t params, columns;
@@ -71,8 +75,8 @@ struct relay {
 
 /* Starts a reply. stmts may be NULL (no statements on this connection); stmt_id is the
  * statement a COM_STMT_EXECUTE runs. */
-void relay_begin(struct relay *r, enum relay_kind kind, uint64_t backend_caps,
-		 uint32_t client_caps, struct relay_stmts *stmts, uint32_t stmt_id);
+void relay_begin(struct relay *r, enum relay_kind kind, uint64_t backend_caps, uint32_t client_caps,
+		 struct relay_stmts *stmts, uint32_t stmt_id);
 
 /* One packet from the backend: its payload (len < 16 MB - 1 ends a logical packet). What the
  * client should see goes to out numbered from *seq, or nowhere if out is NULL. Returns 1 when

@@ -76,7 +76,7 @@ enum step {
 	STEP_START,   /* about to work out what the command still needs */
 	STEP_CONNECT, /* a backend logging in */
 	STEP_REPLAY,  /* a session-state entry running on the backend */
-	STEP_GTID,    /* the primary telling the session's last GTID */
+	STEP_TRACK,   /* the primary told to report the session's last GTID in its OKs */
 	STEP_WAIT,    /* the replica waiting for that GTID */
 	STEP_REPLY,   /* the command running, its reply relayed */
 };
@@ -123,7 +123,7 @@ struct sp_session_priv {
 
 	/* causal reads: a write went to the primary since the replica last caught up */
 	bool need_causal, causal_missed;
-	char gtid[256]; /* as big as relay.value */
+	char gtid[sizeof(((struct relay *)0)->gtid)];
 
 	struct event *login_timer;
 	bool closing;
@@ -297,11 +297,10 @@ static bool step_backend(struct sp_session *s, struct sp_backend *b)
 	switch (sp->step) {
 	case STEP_CONNECT:
 	case STEP_REPLAY:
+	case STEP_TRACK:
 	case STEP_WAIT:
 	case STEP_REPLY:
 		return sp->bk[sp->target] == b;
-	case STEP_GTID:
-		return sp->bk[BK_PRIMARY] == b;
 	default:
 		return false;
 	}
@@ -410,8 +409,8 @@ static void on_backend_lost(void *arg, struct sp_backend *b, const char *why)
 	backend_drop(s, which);
 }
 
-/* The GTID of the session's last write, as @@last_gtid gave it, when it is one: digits,
- * dashes and commas only, since it goes into the next query. */
+/* A GTID position as the primary reported it: digits, dashes and commas only, since it goes
+ * into a query. */
 static bool gtid_usable(const char *g)
 {
 	return *g && strspn(g, "0123456789-,") == strlen(g);
@@ -431,12 +430,13 @@ static void internal_done(struct sp_session *s)
 				sp->relay.err_code);
 		sp->bk[sp->target]->replayed++;
 		break;
-	case STEP_GTID:
-		if (!sp->relay.err_code && sp->relay.has_value && !sp->relay.value_null &&
-		    gtid_usable(sp->relay.value))
-			snprintf(sp->gtid, sizeof(sp->gtid), "%s", sp->relay.value);
-		else
-			sp->need_causal = false; /* nothing written to the binary log */
+	case STEP_TRACK:
+		sp->bk[sp->target]->gtid_tracked = !sp->relay.err_code;
+		if (sp->relay.err_code)
+			pr_info("sqlproxy: session %u: %s does not track last_gtid (error %u): "
+				"reads after writes go to the primary\n",
+				s->id, p->cfg.servers[sp->bk[sp->target]->server].name,
+				sp->relay.err_code);
 		break;
 	case STEP_WAIT:
 		p->stats.causal_waits++;
@@ -582,7 +582,8 @@ static void send_internal(struct sp_session *s, int which, enum step step, const
 		step_lost(s, which, "cannot send");
 }
 
-/* Causal reads: true when a step now waits (GTID asked for or waited on). */
+/* Causal reads: true when the step now waits for the replica to have the session's last
+ * write. */
 static bool causal_step(struct sp_session *s)
 {
 	struct sp_session_priv *sp = s->priv;
@@ -591,17 +592,12 @@ static bool causal_step(struct sp_session *s)
 
 	if (!s->proxy->cfg.causal_reads || !sp->need_causal || sp->target != BK_REPLICA)
 		return false;
-	if (!sp->bk[BK_PRIMARY]) {
-		/* the connection that wrote is gone, and its GTID with it: read where it wrote */
+	if (!*sp->gtid) {
+		/* a write whose GTID is unknown (the primary does not track it): this read
+		 * goes where the write went */
 		sp->need_causal = false;
 		sp->target = BK_PRIMARY;
 		return false;
-	}
-	if (!*sp->gtid) {
-		static const char ask[] = "\x03SELECT @@last_gtid";
-
-		send_internal(s, BK_PRIMARY, STEP_GTID, ask, sizeof(ask) - 1);
-		return true;
 	}
 	n = snprintf(q, sizeof(q), "%cSELECT MASTER_GTID_WAIT('%s', %u.%03u)", MYSQL_COM_QUERY,
 		     sp->gtid, sp->causal_missed ? 0 : s->proxy->cfg.causal_timeout_ms / 1000,
@@ -656,6 +652,16 @@ static void run(struct sp_session *s)
 		struct state_entry *e = &sp->state[b->replayed];
 
 		send_internal(s, sp->target, STEP_REPLAY, e->payload, e->len);
+		return;
+	}
+	if (sp->target == BK_PRIMARY && s->proxy->cfg.causal_reads && !b->gtid_asked) {
+		/* the GTID of each write then comes with its OK, at no extra round trip, and
+		 * stays known when the primary is gone by the time of the next read */
+		static const char track[] =
+			"\x03SET SESSION session_track_system_variables = 'last_gtid'";
+
+		b->gtid_asked = true;
+		send_internal(s, BK_PRIMARY, STEP_TRACK, track, sizeof(track) - 1);
 		return;
 	}
 	if (causal_step(s))
@@ -742,6 +748,21 @@ static void note_schema(struct sp_session *s)
 	s->db[n] = '\0';
 }
 
+/* Causal reads: what the next replica read must wait for after a command on the primary. */
+static void note_write(struct sp_session *s)
+{
+	struct sp_session_priv *sp = s->priv;
+
+	if (sp->relay.has_gtid && gtid_usable(sp->relay.gtid)) {
+		snprintf(sp->gtid, sizeof(sp->gtid), "%s", sp->relay.gtid);
+		sp->need_causal = true;
+		sp->causal_missed = false;
+	} else if (sp->cls.route == SQL_ROUTE_WRITE && !sp->bk[BK_PRIMARY]->gtid_tracked) {
+		sp->gtid[0] = '\0';
+		sp->need_causal = true;
+	}
+}
+
 static void finish_command(struct sp_session *s)
 {
 	struct sp_session_priv *sp = s->priv;
@@ -758,10 +779,8 @@ static void finish_command(struct sp_session *s)
 			state_record(s);
 		if (ok && (sp->cls.flags & SQL_F_USE || sp->cmd_p[0] == MYSQL_COM_INIT_DB))
 			note_schema(s);
-		if (sp->target == BK_PRIMARY && sp->cls.route == SQL_ROUTE_WRITE) {
-			sp->need_causal = true;
-			sp->gtid[0] = '\0';
-		}
+		if (sp->target == BK_PRIMARY)
+			note_write(s);
 		sp->last_target = sp->target;
 		if (sp->kind == RELAY_STMT_PREPARE && ok)
 			pr_debug("sqlproxy: session %u: prepared statement %u\n", s->id,
