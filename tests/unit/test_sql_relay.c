@@ -634,6 +634,19 @@ static void test_last_gtid(void)
 	relay_begin(&r, RELAY_QUERY, BACKEND_CAPS, CLIENT_CAPS, NULL, 0);
 	ret = feed_hex(&r, (const char *[]){ ok_other, NULL }, NULL, NULL);
 	ASSERT_TRUE(ret == 1 && !r.has_gtid, "another variable: no GTID");
+
+	/* USE xlbtest: the schema change (SESSION_TRACK_SCHEMA) is kept for the session */
+	relay_begin(&r, RELAY_QUERY, BACKEND_CAPS, CLIENT_CAPS, NULL, 0);
+	ret = feed_hex(&r,
+		       (const char *[]){ "00000002400000"
+					 "00"
+					 "0a"
+					 "0108"
+					 "07786c6274657374",
+					 NULL },
+		       NULL, NULL);
+	ASSERT_TRUE(ret == 1 && r.has_schema && !strcmp(r.schema, "xlbtest") && !r.has_gtid,
+		    "schema change: xlbtest kept");
 	evbuffer_free(out);
 }
 

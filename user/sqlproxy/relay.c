@@ -258,13 +258,25 @@ static bool xlate_track(const struct relay *r)
 	return (r->backend_caps & CAP_SESSION_TRACK) && !(r->client_caps & CAP_SESSION_TRACK);
 }
 
-/* SESSION_TRACK_SYSTEM_VARIABLES, in an OK's session-state part */
+/* Session-state entries the proxy reads (an OK's session-state part, MariaDB's
+ * session_track_*): SESSION_TRACK_SYSTEM_VARIABLES and SESSION_TRACK_SCHEMA. */
 #define TRACK_SYSTEM_VARIABLE 0
+#define TRACK_SCHEMA 1
 
-/* Keeps last_gtid from an OK's session-state part: entries of a type byte and a lenenc
- * string, a system variable's being its name and value, both lenenc. What does not parse
- * is ignored: the state only informs causal reads, the client never sees it. */
-static void note_gtid(struct relay *r, const uint8_t *state, size_t len)
+static void copy_str(char *dst, size_t size, const uint8_t *src, size_t len, bool *has)
+{
+	if (len >= size)
+		return;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	*has = true;
+}
+
+/* Keeps last_gtid and the current schema from an OK's session-state part: entries of a type
+ * byte and a lenenc string; a system variable's string holds its name and value, a schema's
+ * the name, each lenenc. What does not parse is ignored: the state only informs the proxy,
+ * the client never sees it. */
+static void note_state(struct relay *r, const uint8_t *state, size_t len)
 {
 	struct mysql_reader rd;
 
@@ -276,17 +288,22 @@ static void note_gtid(struct relay *r, const uint8_t *state, size_t len)
 		const uint8_t *name, *value;
 		struct mysql_reader d;
 
-		if (rd.bad || type != TRACK_SYSTEM_VARIABLE)
-			continue;
+		if (rd.bad)
+			break;
 		mysql_reader_init(&d, data, data_len);
+		if (type == TRACK_SCHEMA) {
+			name = mysql_read_lenenc_str(&d, &name_len);
+			if (!d.bad)
+				copy_str(r->schema, sizeof(r->schema), name, name_len,
+					 &r->has_schema);
+			continue;
+		}
+		if (type != TRACK_SYSTEM_VARIABLE)
+			continue;
 		name = mysql_read_lenenc_str(&d, &name_len);
 		value = mysql_read_lenenc_str(&d, &value_len);
-		if (d.bad || name_len != 9 || memcmp(name, "last_gtid", 9) ||
-		    value_len >= sizeof(r->gtid))
-			continue;
-		memcpy(r->gtid, value, value_len);
-		r->gtid[value_len] = '\0';
-		r->has_gtid = true;
+		if (!d.bad && name_len == 9 && !memcmp(name, "last_gtid", 9))
+			copy_str(r->gtid, sizeof(r->gtid), value, value_len, &r->has_gtid);
 	}
 }
 
@@ -326,7 +343,7 @@ static int relay_ok(struct relay *r, const uint8_t *p, size_t len, struct evbuff
 		if (rd.bad)
 			return -EPROTO;
 		if (state)
-			note_gtid(r, state, state_len);
+			note_state(r, state, state_len);
 	}
 	status &= ~STATUS_SESSION_STATE_CHANGED;
 	r->status = status;

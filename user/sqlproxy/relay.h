@@ -58,6 +58,9 @@ struct relay {
 	 * the primary to track it: session_track_system_variables) */
 	char gtid[128];
 	bool has_gtid;
+	/* the schema an OK reported as the new current one (USE, COM_INIT_DB...) */
+	char schema[65];
+	bool has_schema;
 
 	/* private */
 	enum relay_kind kind;

@@ -23,6 +23,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <mysql/mysql.h>
+#include <mysql/mysqld_error.h>
 
 #include "backend.h"
 #include "conn.h"
@@ -49,7 +50,7 @@
 #define MAX_LOGIN_PACKET 65536
 /* A command is assembled whole (it is classified before it is sent); bigger ones are refused
  * like a server refuses them past max_allowed_packet. */
-#define MAX_COMMAND (256u << 20)
+#define MAX_COMMAND (64u << 20)
 /* Session state kept for replay: beyond this the session stays on the primary. */
 #define MAX_STATE_ENTRIES 64
 #define MAX_STATE_BYTES (64u << 10)
@@ -59,6 +60,9 @@
 #define CLIENT_OUT_LOW (256u << 10)
 /* A client that does not finish its login within this is dropped. */
 #define LOGIN_TIMEOUT_S 10
+/* The proxy's own steps (replay, tracking, causal wait) get this much more than the server
+ * needs before the backend counts as hung. */
+#define STEP_MARGIN_MS 1000
 /* A replica that could not be reached gets no reads for this long. */
 #define DOWN_HOLD_MS 2000
 
@@ -126,6 +130,9 @@ struct sp_session_priv {
 	char gtid[sizeof(((struct relay *)0)->gtid)];
 
 	struct event *login_timer;
+	struct event *step_timer; /* bounds the proxy's own steps on a backend */
+	bool prepared;		  /* the primary connection holds prepared statements */
+	char collation[96];	  /* "SET NAMES cs COLLATE coll" when not the default, else "" */
 	bool closing;
 };
 
@@ -179,6 +186,8 @@ static void session_free(struct sp_session *s)
 		evbuffer_free(sp->cmd);
 	if (sp->login_timer)
 		event_free(sp->login_timer);
+	if (sp->step_timer)
+		event_free(sp->step_timer);
 	sp_conn_free(sp->conn);
 	TAILQ_REMOVE(&p->sessions, s, link);
 	p->stats.sessions_open--;
@@ -247,6 +256,22 @@ static void protocol_error(struct sp_session *s, const char *why)
 	pr_info("sqlproxy: session %u from %s: %s: closed\n", s->id, s->peer, why);
 	s->proxy->stats.protocol_errors++;
 	send_err(s, ERR_MALFORMED_PACKET, why);
+	session_close(s);
+}
+
+/* The primary connection holds what a new one would not have: an open transaction, what
+ * pinned the session (temporary tables, locks, user variables...), prepared statements.
+ * Losing it then loses them, and the session ends as with a server that died: the client
+ * reconnects and starts over, instead of going on in a state it did not ask for. */
+static bool primary_bound(const struct sp_session *s)
+{
+	return s->in_trans || s->pinned || s->priv->prepared;
+}
+
+static void lose_session(struct sp_session *s, const char *why)
+{
+	pr_info("sqlproxy: session %u: %s: closed\n", s->id, why);
+	send_err(s, ERR_CONNECTION_KILLED, why);
 	session_close(s);
 }
 
@@ -338,18 +363,21 @@ static void step_lost(struct sp_session *s, int which, const char *why)
 	char msg[256];
 
 	pr_info("sqlproxy: session %u: lost %s: %s\n", s->id, name, why);
+	evtimer_del(sp->step_timer);
 	server_failed(s, which, which == BK_REPLICA);
-	backend_drop(s, which);
 	relay_end(&sp->relay);
-	if (which == BK_PRIMARY)
-		s->in_trans = false; /* the server rolled it back */
+	snprintf(msg, sizeof(msg), "xlb-sqlproxy: lost the connection to %s during the query: %s",
+		 name, why);
+	if (which == BK_PRIMARY && primary_bound(s)) {
+		lose_session(s, msg);
+		return;
+	}
+	backend_drop(s, which);
 	if (sp->target == BK_REPLICA && !sp->relay.emitted) {
 		sp->step = STEP_START;
 		run(s);
 		return;
 	}
-	snprintf(msg, sizeof(msg), "xlb-sqlproxy: lost the connection to %s during the query: %s",
-		 name, why);
 	fail_command(s, ERR_CONNECTION_KILLED, msg);
 }
 
@@ -385,6 +413,12 @@ static void on_backend_connected(void *arg, struct sp_backend *b, const char *er
 		return;
 	}
 	if (code < 2000) {
+		/* an unknown schema (dropped since, or wrong at login) would refuse every login
+		 * of this session: the next ones log in without one, and USE can pick another */
+		if (code == ER_BAD_DB_ERROR) {
+			sp->login_db[0] = '\0';
+			s->db[0] = '\0';
+		}
 		fail_command(s, (uint16_t)code, error);
 		return;
 	}
@@ -404,8 +438,12 @@ static void on_backend_lost(void *arg, struct sp_backend *b, const char *why)
 	}
 	pr_info("sqlproxy: session %u: idle connection to %s lost: %s\n", s->id,
 		s->proxy->cfg.servers[b->server].name, why);
-	if (which == BK_PRIMARY)
-		s->in_trans = false;
+	if (which == BK_PRIMARY && primary_bound(s)) {
+		/* nothing is asked of the session now: it just ends, and the client's next
+		 * command finds it gone */
+		session_close(s);
+		return;
+	}
 	backend_drop(s, which);
 }
 
@@ -421,6 +459,7 @@ static void internal_done(struct sp_session *s)
 	struct sp_session_priv *sp = s->priv;
 	struct sp_proxy *p = s->proxy;
 
+	evtimer_del(sp->step_timer);
 	switch (sp->step) {
 	case STEP_REPLAY:
 		if (sp->relay.err_code)
@@ -479,7 +518,7 @@ static void on_backend_packet(void *arg, struct sp_backend *b, const uint8_t *pa
 			  rc == -ENOMEM ? "out of memory" : "malformed reply from the server");
 		return;
 	}
-	if (out && evbuffer_get_length(out) > CLIENT_OUT_HIGH) {
+	if (rc == 0 && out && evbuffer_get_length(out) > CLIENT_OUT_HIGH) {
 		sp_backend_pause(b, true);
 		sp_conn_notify_drained(sp->conn, CLIENT_OUT_LOW);
 	}
@@ -536,14 +575,14 @@ static bool ensure_backend(struct sp_session *s)
 		if (sp->bk[BK_PRIMARY] && sp->bk[BK_PRIMARY]->server != server) {
 			pr_info("sqlproxy: session %u: %s is no longer the primary\n", s->id,
 				p->cfg.servers[sp->bk[BK_PRIMARY]->server].name);
-			backend_drop(s, BK_PRIMARY);
-			if (s->in_trans) {
-				s->in_trans = false;
-				fail_command(s, ERR_DEADLOCK,
-					     "xlb-sqlproxy: the primary changed during the "
-					     "transaction; it was rolled back");
+			if (primary_bound(s)) {
+				lose_session(s,
+					     "xlb-sqlproxy: the primary changed while the session "
+					     "had a transaction, prepared statements or pinned "
+					     "state on it");
 				return true;
 			}
+			backend_drop(s, BK_PRIMARY);
 		}
 		if (sp->bk[BK_PRIMARY])
 			return false;
@@ -576,10 +615,27 @@ static void send_internal(struct sp_session *s, int which, enum step step, const
 	struct sp_session_priv *sp = s->priv;
 	struct sp_backend *b = sp->bk[which];
 
+	unsigned int ms = (step == STEP_WAIT ? s->proxy->cfg.causal_timeout_ms
+					     : s->proxy->cfg.connect_timeout_ms) +
+			  STEP_MARGIN_MS;
+	struct timeval tv = { ms / 1000, ms % 1000 * 1000 };
+
 	relay_begin(&sp->relay, RELAY_QUERY, b->caps, sp->caps, b->stmts, 0);
 	sp->step = step;
+	s->state = step == STEP_WAIT ? "causal wait" : "replay";
+	/* a server that stopped answering must not hold the session: the step is then lost
+	 * like the connection, and a read goes elsewhere */
+	evtimer_add(sp->step_timer, &tv);
 	if (sp_backend_send(b, payload, len))
 		step_lost(s, which, "cannot send");
+}
+
+static void on_step_timeout(evutil_socket_t fd, short what, void *ctx)
+{
+	struct sp_session *s = ctx;
+
+	(void)fd, (void)what;
+	step_lost(s, s->priv->target, "no answer in time");
 }
 
 /* Causal reads: true when the step now waits for the replica to have the session's last
@@ -677,75 +733,51 @@ static void run(struct sp_session *s)
 
 /* ---- after a command ---- */
 
-static void state_record(struct sp_session *s)
+/* Adds a command to the session state every backend connection runs before its next
+ * statement. false when it does not fit: the session is then pinned to the primary. */
+static bool state_add(struct sp_session *s, const uint8_t *payload, size_t len)
 {
 	struct sp_session_priv *sp = s->priv;
 	struct state_entry *e;
 
-	if (s->pinned)
-		return; /* the primary has it; no replica connection will be opened again */
-	if (sp->nr_state == MAX_STATE_ENTRIES || sp->state_bytes + sp->cmd_len > MAX_STATE_BYTES) {
+	if (sp->nr_state == MAX_STATE_ENTRIES || sp->state_bytes + len > MAX_STATE_BYTES) {
 		s->pinned = "session state too large to replay";
 		backend_drop(s, BK_REPLICA);
-		return;
+		return false;
 	}
 	if (sp->nr_state == sp->cap_state) {
 		unsigned int cap = sp->cap_state ? sp->cap_state * 2 : 8;
 		struct state_entry *n = realloc(sp->state, cap * sizeof(*n));
 
-		if (!n) {
-			s->pinned = "out of memory for session state";
-			backend_drop(s, BK_REPLICA);
-			return;
-		}
+		if (!n)
+			goto oom;
 		sp->state = n;
 		sp->cap_state = cap;
 	}
 	e = &sp->state[sp->nr_state];
-	e->payload = malloc(sp->cmd_len);
-	if (!e->payload) {
-		s->pinned = "out of memory for session state";
-		backend_drop(s, BK_REPLICA);
-		return;
-	}
-	memcpy(e->payload, sp->cmd_p, sp->cmd_len);
-	e->len = sp->cmd_len;
+	e->payload = malloc(len);
+	if (!e->payload)
+		goto oom;
+	memcpy(e->payload, payload, len);
+	e->len = len;
 	sp->nr_state++;
-	sp->state_bytes += e->len;
-	/* the connection that ran it has it already */
-	sp->bk[sp->target]->replayed = sp->nr_state;
+	sp->state_bytes += len;
+	return true;
+oom:
+	s->pinned = "out of memory for session state";
+	backend_drop(s, BK_REPLICA);
+	return false;
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* The schema a successful COM_INIT_DB or USE named, for `show sessions`. */
-static void note_schema(struct sp_session *s)
+static void state_record(struct sp_session *s)
 {
 	struct sp_session_priv *sp = s->priv;
-	const char *p = (const char *)sp->cmd_p + 1, *end = (const char *)sp->cmd_p + sp->cmd_len;
-	size_t n = 0;
 
-	if (sp->cmd_p[0] == MYSQL_COM_QUERY) {
-		/* "USE name": the keyword, blanks, then the name without its quotes */
-		while (p < end && is_blank(*p))
-			p++;
-		p = end - p > 3 ? p + 3 : end;
-		while (p < end && is_blank(*p))
-			p++;
-		if (p < end && *p == '`')
-			p++;
-		while (p + n < end && p[n] != '`' && p[n] != ';' && !is_blank(p[n]))
-			n++;
-	} else {
-		n = end - p;
-	}
-	if (n >= sizeof(s->db))
-		n = sizeof(s->db) - 1;
-	memcpy(s->db, p, n);
-	s->db[n] = '\0';
+	/* pinned: the primary has it, and no replica connection will be opened again */
+	if (s->pinned || !state_add(s, sp->cmd_p, sp->cmd_len))
+		return;
+	/* the connection that ran it has it already */
+	sp->bk[sp->target]->replayed = sp->nr_state;
 }
 
 /* Causal reads: what the next replica read must wait for after a command on the primary. */
@@ -777,23 +809,28 @@ static void finish_command(struct sp_session *s)
 				(st & SERVER_STATUS_IN_TRANS) || !(st & SERVER_STATUS_AUTOCOMMIT);
 		if (ok && sp->records_state)
 			state_record(s);
-		if (ok && (sp->cls.flags & SQL_F_USE || sp->cmd_p[0] == MYSQL_COM_INIT_DB))
-			note_schema(s);
+		if (sp->relay.has_schema)
+			snprintf(s->db, sizeof(s->db), "%s", sp->relay.schema);
+		if (sp->kind == RELAY_STMT_PREPARE && ok)
+			sp->prepared = true;
 		if (sp->target == BK_PRIMARY)
 			note_write(s);
 		sp->last_target = sp->target;
-		if (sp->kind == RELAY_STMT_PREPARE && ok)
-			pr_debug("sqlproxy: session %u: prepared statement %u\n", s->id,
-				 sp->relay.stmt_id);
 	}
+	/* a reply that ended just as the client fell behind left its backend paused */
+	if (sp->bk[sp->target])
+		sp_backend_pause(sp->bk[sp->target], false);
 	relay_end(&sp->relay);
 	evbuffer_drain(sp->cmd, evbuffer_get_length(sp->cmd));
 	sp->cmd_p = NULL;
 	sp->cmd_len = 0;
 	sp->step = STEP_IDLE;
 	s->state = "idle";
+	if (sp->closing)
+		return;
 	/* the client may have sent its next command already */
-	if (!sp->closing && evbuffer_get_length(sp_conn_in(sp->conn)))
+	sp_conn_pause(sp->conn, false);
+	if (evbuffer_get_length(sp_conn_in(sp->conn)))
 		sp_conn_recheck(sp->conn);
 }
 
@@ -846,10 +883,11 @@ static void reset_session(struct sp_session *s)
 	state_clear(s);
 	s->pinned = NULL;
 	s->in_trans = false;
-	sp->need_causal = false;
-	sp->causal_missed = false;
-	sp->gtid[0] = '\0';
+	sp->prepared = false;
 	sp->last_target = BK_PRIMARY;
+	/* the client's writes stay written: causal reads still wait for the last one */
+	if (*sp->collation)
+		state_add(s, (const uint8_t *)sp->collation, strlen(sp->collation));
 }
 
 static void login_ok(struct sp_session *s)
@@ -894,10 +932,21 @@ static bool take_login(struct sp_session *s, const struct mysql_login *l, enum l
 	snprintf(s->db, sizeof(s->db), "%s", l->db);
 	if (l->charset) {
 		const MARIADB_CHARSET_INFO *cs = mariadb_get_charset_by_nr(l->charset);
+		const MARIADB_CHARSET_INFO *def =
+			cs ? mariadb_get_charset_by_name(cs->csname) : NULL;
 
 		if (cs)
 			snprintf(sp->charset, sizeof(sp->charset), "%s", cs->csname);
+		/* the connector logs in with the character set's default collation: another
+		 * one (utf8mb4_unicode_ci...) is set by the first statement of the state */
+		sp->collation[0] = '\0';
+		if (cs && def && def->nr != cs->nr)
+			snprintf(sp->collation, sizeof(sp->collation), "%cSET NAMES %s COLLATE %s",
+				 MYSQL_COM_QUERY, cs->csname, cs->name);
 	}
+	state_clear(s);
+	if (*sp->collation)
+		state_add(s, (const uint8_t *)sp->collation, strlen(sp->collation));
 	if (!*l->plugin || !strcmp(l->plugin, MYSQL_NATIVE_PASSWORD))
 		return false;
 	snprintf(sp->pending_user, sizeof(sp->pending_user), "%s", l->user);
@@ -1089,12 +1138,16 @@ static void client_read(void *ctx)
 	struct sp_session *s = ctx;
 	struct sp_session_priv *sp = s->priv;
 	struct evbuffer *in = sp_conn_in(sp->conn);
+	uint8_t hdr[MYSQL_HEADER_LEN], seq;
 	size_t len;
-	uint8_t seq;
 
-	while (!sp->closing && sp->step == STEP_IDLE && mysql_packet_peek(in, &len, &seq) == 1) {
+	while (!sp->closing && sp->step == STEP_IDLE &&
+	       evbuffer_copyout(in, hdr, sizeof(hdr)) == sizeof(hdr)) {
 		bool logging_in = sp->login != LOGGED_IN;
 
+		/* sizes are checked on the header, before the proxy holds the bytes */
+		len = (size_t)hdr[0] | (size_t)hdr[1] << 8 | (size_t)hdr[2] << 16;
+		seq = hdr[3];
 		if (logging_in && len > MAX_LOGIN_PACKET) {
 			protocol_error(s, "login packet too long");
 			return;
@@ -1105,6 +1158,8 @@ static void client_read(void *ctx)
 			session_close(s);
 			return;
 		}
+		if (evbuffer_get_length(in) < MYSQL_HEADER_LEN + len)
+			break;
 		evbuffer_drain(in, MYSQL_HEADER_LEN);
 		evbuffer_remove_buffer(in, sp->cmd, len);
 		sp->seq = seq + 1;
@@ -1128,6 +1183,9 @@ static void client_read(void *ctx)
 		}
 		dispatch(s);
 	}
+	/* while a command runs, what the client sends next waits in the kernel, not here */
+	if (!sp->closing && sp->step != STEP_IDLE)
+		sp_conn_pause(sp->conn, true);
 }
 
 /* The client took what was asked (sp_conn_notify_drained): the rest of a reply it was slow
@@ -1141,8 +1199,9 @@ static void client_drained(void *ctx)
 		session_free(s);
 		return;
 	}
-	if (sp->step == STEP_REPLY && sp->bk[sp->target])
-		sp_backend_pause(sp->bk[sp->target], false);
+	for (int i = 0; i < NR_BK; i++)
+		if (sp->bk[i])
+			sp_backend_pause(sp->bk[i], false);
 }
 
 static void client_closed(void *ctx, const char *why)
@@ -1188,7 +1247,8 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	sp->cmd = evbuffer_new();
 	sp->conn = sp_conn_new(p->base, fd, true, &client_ops, s);
 	sp->login_timer = evtimer_new(p->base, on_login_timeout, s);
-	if (!sp->cmd || !sp->conn || !sp->login_timer)
+	sp->step_timer = evtimer_new(p->base, on_step_timeout, s);
+	if (!sp->cmd || !sp->conn || !sp->login_timer || !sp->step_timer)
 		goto fail;
 	TAILQ_INSERT_TAIL(&p->sessions, s, link);
 	p->stats.sessions_open++;
@@ -1206,6 +1266,8 @@ fail:
 		evbuffer_free(sp->cmd);
 	if (sp && sp->login_timer)
 		event_free(sp->login_timer);
+	if (sp && sp->step_timer)
+		event_free(sp->step_timer);
 	free(sp);
 	free(s);
 }
