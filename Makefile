@@ -23,7 +23,7 @@ FUZZ_SECONDS ?= 60
 # Debian packages every part of the project needs (build, tests, lab, benchmarks).
 DEPS := build-essential clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev libevent-dev libinih-dev libssl-dev default-libmysqlclient-dev iproute2 ethtool \
-	nginx wrk curl perl python3 procps mariadb-server mariadb-client sysbench
+	nginx wrk curl perl python3 procps mariadb-server mariadb-client sysbench socat
 
 BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o $(BUILD)/bench_floor.bpf.o
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)

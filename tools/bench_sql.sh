@@ -10,6 +10,10 @@
 # sends every statement to the primary (the issue's routing rule), and the comparison
 # would no longer be the same server reached two ways.
 #
+# A third path is the floor of any proxy on this machine: socat relaying the bytes to the same
+# replica with no protocol work at all (one process per connection). It shows what the extra
+# loopback hop itself costs here, whoever makes it.
+#
 # BENCH_SQL_ROUNDS (3), BENCH_SQL_TIME (10 s per run), SQLPROXY=PATH another build.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +33,13 @@ if [ -n "$missing" ]; then
 fi
 
 sqlp_init bench 34300
-trap sqlp_cleanup EXIT
+RELAY_PORT=34310
+relay_pid=
+cleanup() {
+	[ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null
+	sqlp_cleanup
+}
+trap cleanup EXIT
 if ! sqlp_start; then
 	echo "bench_sql: the MariaDB pair or xlb-sqlproxy did not start" >&2
 	exit 1
@@ -46,6 +56,11 @@ if ! sb "$SQLP_PPORT" prepare >"$SQLP_TMP/prepare.log" 2>&1 || ! mariadb_wait_re
 	echo "bench_sql: sysbench prepare failed:" >&2
 	tail -n 5 "$SQLP_TMP/prepare.log" >&2
 	exit 1
+fi
+if command -v socat >/dev/null; then
+	socat TCP-LISTEN:$RELAY_PORT,fork,reuseaddr,nodelay TCP:127.0.0.1:"$SQLP_RPORT",nodelay \
+		>/dev/null 2>&1 &
+	relay_pid=$!
 fi
 # A short warm-up of each path: buffer pool, the proxy's first replica connections.
 sb "$SQLP_RPORT" --threads="$THREADS" --time=2 --db-ps-mode=disable run >/dev/null 2>&1
@@ -69,7 +84,7 @@ echo "xlb-sqlproxy: sysbench oltp_point_select, $THREADS threads, ${TIME}s runs,
 	"$(nproc) CPUs"
 printf '  %-6s %-8s %12s %10s %7s %11s %13s\n' round path QPS "p99 ms" errors "proxy CPU" \
 	"proxy us/q"
-dq=() pq=() dp=() pp=() cpu=()
+dq=() pq=() dp=() pp=() cpu=() rq=() rp=()
 for r in $(seq "$ROUNDS"); do
 	read -r q p e < <(run "$SQLP_RPORT" "$SQLP_TMP/direct.$r.log")
 	printf '  %-6s %-8s %12s %10s %7s\n' "$r" direct "$q" "$p" "$e"
@@ -82,6 +97,11 @@ for r in $(seq "$ROUNDS"); do
 		'BEGIN { printf "%.1f", (q > 0 ? 1e6 * t / hz / (q * s) : 0) }')
 	printf '  %-6s %-8s %12s %10s %7s %11s %13s\n' "$r" proxy "$q" "$p" "$e" "$c" "$us"
 	pq+=("$q") pp+=("$p") cpu+=("${c%\%}")
+	if [ -n "$relay_pid" ]; then
+		read -r q p e < <(run "$RELAY_PORT" "$SQLP_TMP/relay.$r.log")
+		printf '  %-6s %-8s %12s %10s %7s\n' "$r" socat "$q" "$p" "$e"
+		rq+=("$q") rp+=("$p")
+	fi
 done
 
 # Means over the rounds; the ratio of the means.
@@ -93,6 +113,12 @@ verdict=$(awk -v r="$ratio" -v t="$TARGET" 'BEGIN { print (r >= t ? "PASS" : "MI
 printf '  %-15s %12s %10s\n' "mean direct" "$d" "$(mean "${dp[@]}")"
 printf '  %-15s %12s %10s %19s\n' "mean proxy" "$p" "$(mean "${pp[@]}")" "$(mean "${cpu[@]}")%"
 echo "  QPS ratio proxy/direct: $ratio   target >= $TARGET: $verdict"
+if [ -n "$relay_pid" ]; then
+	s=$(mean "${rq[@]}")
+	printf '  %-15s %12s %10s\n' "mean socat" "$s" "$(mean "${rp[@]}")"
+	echo "  QPS ratio socat/direct (a bare TCP relay, the floor of any proxy here):" \
+		"$(awk -v s="$s" -v d="$d" 'BEGIN { printf "%.2f", (d > 0 ? s / d : 0) }')"
+fi
 reads=$(sqlp_stat reads.db2)
 echo "  (the proxy routed $reads reads to db2, $(sqlp_stat reads.db1) to db1)"
 exit 0
