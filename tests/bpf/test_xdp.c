@@ -98,12 +98,10 @@ struct env {
 	struct xlb_stats be_stats[XLB_MAX_BACKENDS];
 };
 
-static char name_buf[160];
-
-static const char *tname(const struct env *e, const char *what)
+/* A test name prefixed with the group of cases it belongs to. */
+static const char *env_name(const struct env *e, const char *what)
 {
-	snprintf(name_buf, sizeof(name_buf), "%s: %s", e->group, what);
-	return name_buf;
+	return tname("%s: %s", e->group, what);
 }
 
 /* ---- frames ---- */
@@ -285,7 +283,7 @@ static bool env_open(struct env *e, const char *group)
 	memset(e, 0, sizeof(*e));
 	e->group = group;
 	e->skel = xlb_bpf__open();
-	if (!ASSERT_TRUE(e->skel, tname(e, "open skeleton")))
+	if (!ASSERT_TRUE(e->skel, env_name(e, "open skeleton")))
 		return false;
 	/* Nothing pinned: the test must not touch (or reuse) a running xlb's maps. */
 	bpf_object__for_each_map(map, e->skel->obj)
@@ -293,10 +291,10 @@ static bool env_open(struct env *e, const char *group)
 	bpf_map__set_max_entries(e->skel->maps.xlb_flow4, TEST_FLOWS);
 	bpf_map__set_max_entries(e->skel->maps.xlb_flow6, TEST_FLOWS);
 	err = xlb_bpf__load(e->skel);
-	if (!ASSERT_OK(err, tname(e, "load")))
+	if (!ASSERT_OK(err, env_name(e, "load")))
 		goto fail;
 	err = xlb_maps_from_object(&e->m, e->skel->obj);
-	if (!ASSERT_OK(err, tname(e, "maps")))
+	if (!ASSERT_OK(err, env_name(e, "maps")))
 		goto fail;
 	e->prog = bpf_program__fd(e->skel->progs.xlb);
 	return true;
@@ -314,7 +312,7 @@ static __u32 add_vip(struct env *e, const char *vip, enum xlb_sched sched, bool 
 	err = xlb_parse_vip(vip, &spec);
 	if (!err)
 		err = xlb_vip_add(&e->m, &spec, sched, per_packet, &id);
-	ASSERT_OK(err, tname(e, vip));
+	ASSERT_OK(err, env_name(e, vip));
 	/* A new VIP id starts with zeroed counters. */
 	memset(&e->vip_stats[id], 0, sizeof(e->vip_stats[id]));
 	return id;
@@ -336,7 +334,7 @@ static struct be *add_backend(struct env *e, __u32 vip, const char *addr, __u32 
 	err = xlb_parse_addr(addr, &spec.addr);
 	if (!err)
 		err = xlb_backend_add(&e->m, vip, &spec, &be->slot);
-	ASSERT_OK(err, tname(e, addr));
+	ASSERT_OK(err, env_name(e, addr));
 	memset(&e->be_stats[be->slot], 0, sizeof(e->be_stats[be->slot]));
 	return be;
 }
@@ -345,7 +343,7 @@ static void set_backend(struct env *e, int to, int admin, int health)
 {
 	int err = xlb_backend_update(&e->m, e->b[to - 1].slot, XLB_KEEP, admin, health);
 
-	ASSERT_OK(err, tname(e, "backend update"));
+	ASSERT_OK(err, env_name(e, "backend update"));
 }
 
 static int vip_of(struct env *e, const struct pkt *p)
@@ -424,11 +422,11 @@ static void check_counters(struct env *e)
 	int bad, err;
 
 	err = xlb_read_verdicts(&e->m, verdicts);
-	if (!ASSERT_OK(err, tname(e, "read verdicts")))
+	if (!ASSERT_OK(err, env_name(e, "read verdicts")))
 		return;
 	for (int c = 0; c < XLB_CNT_MAX; c++) {
 		snprintf(what, sizeof(what), "counter %s", xlb_counter_name(c));
-		ASSERT_EQ(verdicts[c], e->verdicts[c], tname(e, what));
+		ASSERT_EQ(verdicts[c], e->verdicts[c], env_name(e, what));
 	}
 
 	bad = 0;
@@ -437,7 +435,7 @@ static void check_counters(struct env *e)
 		xlb_read_vip_stats(&e->m, id, &got);
 		bad += !stats_match("vip", id, &got, &e->vip_stats[id]);
 	}
-	ASSERT_EQ(bad, 0, tname(e, "per-VIP counters"));
+	ASSERT_EQ(bad, 0, env_name(e, "per-VIP counters"));
 
 	bad = 0;
 	for (__u32 slot = 0; slot < XLB_MAX_BACKENDS; slot++) {
@@ -445,7 +443,7 @@ static void check_counters(struct env *e)
 		xlb_read_backend_stats(&e->m, slot, &got);
 		bad += !stats_match("backend slot", slot, &got, &e->be_stats[slot]);
 	}
-	ASSERT_EQ(bad, 0, tname(e, "per-backend counters"));
+	ASSERT_EQ(bad, 0, env_name(e, "per-backend counters"));
 }
 
 static void env_close(struct env *e)
@@ -471,7 +469,7 @@ static bool run_fixture(struct env *e, const struct fixture *fx)
 	ok = !err && verdict == fx->verdict &&
 	     (verdict == XDP_DROP ||
 	      (out.len == want.len && !memcmp(out.data, want.data, want.len)));
-	if (!ASSERT_TRUE(ok, tname(e, fx->name)))
+	if (!ASSERT_TRUE(ok, env_name(e, fx->name)))
 		printf("#   err %d, verdict %u (want %u), frame went to %d (want %d)\n", err,
 		       verdict, fx->verdict, err ? -1 : frame_went_to(e, &in, &out), fx->to);
 	account(e, &fx->pkt, in.len, fx->verdict, fx->to, fx->new_flow);
@@ -532,9 +530,9 @@ static void check_rr(struct env *e, const int *seq, int n, int k, int first, con
 		char name[64];
 
 		snprintf(name, sizeof(name), "%s: B%d gets n/k", what, to);
-		ASSERT_EQ(counts[to], n / k, tname(e, name));
+		ASSERT_EQ(counts[to], n / k, env_name(e, name));
 	}
-	ASSERT_TRUE(order_ok, tname(e, "round-robin order"));
+	ASSERT_TRUE(order_ok, env_name(e, "round-robin order"));
 }
 
 /* ---- the groups ---- */
@@ -618,7 +616,7 @@ static void test_rr(const char *group, const char *vip, const char *const be_add
 	/* N * k more new flows: exactly N each, in turn (the cursor is at 2k, so B1 next) */
 	p = base;
 	p.sport = base.sport + 2 * k;
-	if (ASSERT_TRUE(send_many(&e, &p, N * k, 1, true, seq), tname(&e, "N*k new flows")))
+	if (ASSERT_TRUE(send_many(&e, &p, N * k, 1, true, seq), env_name(&e, "N*k new flows")))
 		check_rr(&e, seq, N * k, k, B1, "N*k new flows");
 	env_close(&e);
 }
@@ -653,12 +651,12 @@ static void test_per_packet(void)
 	id = add_vip(&e, VIP4 ":53/udp", XLB_SCHED_RR, true);
 	add_backend(&e, id, "10.1.0.1", 1, LO_IFINDEX);
 	add_backend(&e, id, "10.1.0.2", 1, LO_IFINDEX);
-	if (ASSERT_TRUE(send_many(&e, &dns, 8, 0, false, seq), tname(&e, "one 5-tuple, 8 packets")))
+	if (ASSERT_TRUE(send_many(&e, &dns, 8, 0, false, seq), env_name(&e, "one 5-tuple, 8 packets")))
 		check_rr(&e, seq, 8, 2, B1, "same 5-tuple");
 	inet_pton(AF_INET, CLIENT4, &key.saddr);
 	inet_pton(AF_INET, VIP4, &key.daddr);
 	err = bpf_map_lookup_elem(e.m.flow4, &key, &flow) ? -errno : 0;
-	ASSERT_EQ(err, -ENOENT, tname(&e, "no flow entry made"));
+	ASSERT_EQ(err, -ENOENT, env_name(&e, "no flow entry made"));
 	env_close(&e);
 }
 
@@ -676,16 +674,16 @@ static void test_wrr(void)
 	id = add_vip(&e, VIP4 ":80/tcp", XLB_SCHED_WRR, false);
 	add_backend(&e, id, "10.1.0.1", 1, LO_IFINDEX);
 	add_backend(&e, id, "10.1.0.2", 3, LO_IFINDEX);
-	if (!ASSERT_TRUE(send_many(&e, &base, 4 * N, 1, true, seq), tname(&e, "4N new flows")))
+	if (!ASSERT_TRUE(send_many(&e, &base, 4 * N, 1, true, seq), env_name(&e, "4N new flows")))
 		goto out;
 	for (int i = 0; i < 4 * N; i++)
 		counts[seq[i]]++;
-	ASSERT_EQ(counts[B1], N, tname(&e, "weight 1 gets N"));
-	ASSERT_EQ(counts[B2], 3 * N, tname(&e, "weight 3 gets 3N"));
+	ASSERT_EQ(counts[B1], N, env_name(&e, "weight 1 gets N"));
+	ASSERT_EQ(counts[B2], 3 * N, env_name(&e, "weight 3 gets 3N"));
 	for (int w = 0; w < N; w++)
 		bad_windows += (seq[4 * w] == B1) + (seq[4 * w + 1] == B1) +
 			       (seq[4 * w + 2] == B1) + (seq[4 * w + 3] == B1) != 1;
-	ASSERT_EQ(bad_windows, 0, tname(&e, "weight 1 once in every window of 4"));
+	ASSERT_EQ(bad_windows, 0, env_name(&e, "weight 1 once in every window of 4"));
 
 	/* the first flows again: each keeps the backend it was given */
 	for (int i = 0; i < 8; i++) {
@@ -753,7 +751,7 @@ static void test_syn(void)
 	RUN(&e, { "SYN of flow A", { TCP4(1) }, XDP_TX, B1, true },
 	    { "SYN retransmitted: same backend", { TCP4(1) }, XDP_TX, B1 },
 	    { "ACK of flow A", { TCP4(1), .ack = true }, XDP_TX, B1 });
-	ASSERT_TRUE(age_flow(&e, &a, XLB_SYN_RETRY_WINDOW + 1), tname(&e, "flow A aged"));
+	ASSERT_TRUE(age_flow(&e, &a, XLB_SYN_RETRY_WINDOW + 1), env_name(&e, "flow A aged"));
 	RUN(&e, { "ACK of the old flow A: still its backend", { TCP4(1), .ack = true }, XDP_TX,
 		  B1 },
 	    { "SYN on A's port after the window: a new connection, next backend", { TCP4(1) },
@@ -817,13 +815,13 @@ static void test_delete(void)
 	    { "flow C", { TCP4(3) }, XDP_TX, B1, true });
 
 	err = xlb_backend_del(&e.m, e.b[0].slot);
-	ASSERT_OK(err, tname(&e, "delete B1"));
+	ASSERT_OK(err, env_name(&e, "delete B1"));
 	RUN(&e, { "flow A rescheduled", { TCP4(1) }, XDP_TX, B2, true },
 	    { "flow B stays", { TCP4(2) }, XDP_TX, B2 });
 
 	/* B3 takes B1's slot for another VIP; flow C still names that slot */
 	add_backend(&e, v2, "10.1.0.3", 1, LO_IFINDEX);
-	ASSERT_EQ(e.b[2].slot, e.b[0].slot, tname(&e, "B3 reuses B1's slot"));
+	ASSERT_EQ(e.b[2].slot, e.b[0].slot, env_name(&e, "B3 reuses B1's slot"));
 	RUN(&e, { "flow C does not follow the slot to B3", { TCP4(3) }, XDP_TX, B2, true },
 	    { "flow to the other VIP takes B3", { TCP4(1), .dst = "10.0.0.2" }, XDP_TX, B3,
 	      true });
@@ -862,7 +860,7 @@ static void test_redirect(void)
 	snprintf(ifname, sizeof(ifname), "xlbt%d", getpid() % 100000);
 	snprintf(cmd, sizeof(cmd), "ip link add %s type veth peer name %sp", ifname, ifname);
 	ifindex = system(cmd) ? 0 : if_nametoindex(ifname);
-	if (!ASSERT_TRUE(ifindex, tname(&e, "veth for the other interface")))
+	if (!ASSERT_TRUE(ifindex, env_name(&e, "veth for the other interface")))
 		goto out;
 	id = add_vip(&e, VIP4 ":80/tcp", XLB_SCHED_RR, false);
 	add_backend(&e, id, "10.1.0.1", 1, ifindex);
@@ -870,12 +868,12 @@ static void test_redirect(void)
 
 	/* the interface leaves the devmap: nowhere to send, counted as such */
 	err = bpf_map_delete_elem(e.m.tx_ports, &ifindex);
-	ASSERT_OK(err, tname(&e, "devmap entry removed"));
+	ASSERT_OK(err, env_name(&e, "devmap entry removed"));
 	RUN(&e, { "known flow, no tx port", { TCP4(1) }, XDP_DROP, B1 },
 	    { "new flow, no tx port", { TCP4(2) }, XDP_DROP, B1, true });
 	snprintf(cmd, sizeof(cmd), "ip link del %s", ifname);
 	err = system(cmd);
-	ASSERT_OK(err, tname(&e, "veth removed"));
+	ASSERT_OK(err, env_name(&e, "veth removed"));
 out:
 	env_close(&e);
 }
@@ -990,10 +988,10 @@ static void test_truncation(void)
 		if (first_bad)
 			printf("# %s: first bad cut %d of %u bytes\n", fx->name, first_bad, in.len);
 		snprintf(what, sizeof(what), "%s: cut below 14 bytes refused (EINVAL)", fx->name);
-		ASSERT_EQ(refused, ETH_HLEN, tname(&e, what));
+		ASSERT_EQ(refused, ETH_HLEN, env_name(&e, what));
 		snprintf(what, sizeof(what), "%s: every cut from 14 bytes passes unchanged",
 			 fx->name);
-		ASSERT_EQ(passed, in.len - ETH_HLEN, tname(&e, what));
+		ASSERT_EQ(passed, in.len - ETH_HLEN, env_name(&e, what));
 	}
 	env_close(&e);
 }

@@ -8,7 +8,10 @@
 #ifndef XLB_TAP_H
 #define XLB_TAP_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,6 +56,32 @@ static inline int tap_done(void)
 {
 	printf("1..%d\n", tap_count);
 	return tap_failed ? 1 : 0;
+}
+
+/* A test name with values in it (printf format). ASSERT_* copies nothing and prints at once,
+ * so one buffer serves every call. */
+static inline __attribute__((format(printf, 1, 2))) const char *tname(const char *fmt, ...)
+{
+	static char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Bytes from hex digits ("0a1b..."), as fixtures are written; returns how many. */
+static inline size_t unhex(const char *hex, uint8_t *out)
+{
+	size_t n = 0;
+	unsigned int b;
+
+	while (hex[0] && hex[1] && sscanf(hex, "%2x", &b) == 1) {
+		out[n++] = (uint8_t)b;
+		hex += 2;
+	}
+	return n;
 }
 
 #endif

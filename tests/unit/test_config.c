@@ -15,15 +15,10 @@
 #include "config.h"
 #include "../lib/tap.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
+/* a test's expected message, built at run time */
 static char name_buf[256];
 
-static const char *tname(const char *fmt, const char *arg)
-{
-	snprintf(name_buf, sizeof(name_buf), fmt, arg);
-	return name_buf;
-}
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The example of issue 3 with the [mysql] section of issue 4, line numbers as comments. */
 static const char example[] = "[lb]\n"						    /* 1 */

@@ -25,15 +25,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static char name_buf[160];
-
-/* Test names with the case in them; ASSERT_* copies nothing, so one buffer at a time. */
-static const char *tname(const char *fmt, const char *arg)
-{
-	snprintf(name_buf, sizeof(name_buf), fmt, arg);
-	return name_buf;
-}
-
 /* ---- addr.h ---- */
 
 static void test_parse_vip_good(void)

@@ -211,14 +211,6 @@ static bool has_line(const struct response *r, const char *line)
 	return false;
 }
 
-static char name_buf[512];
-
-static const char *tname(const char *fmt, const char *arg)
-{
-	snprintf(name_buf, sizeof(name_buf), fmt, arg);
-	return name_buf;
-}
-
 /* Parse-ability checked by python3 (a dependency of the tests already). */
 static bool json_parses(const char *body)
 {

@@ -28,14 +28,6 @@
 #include "splitter.h"
 #include "../lib/tap.h"
 
-static char name_buf[512];
-
-static const char *tname(const char *fmt, const char *arg)
-{
-	snprintf(name_buf, sizeof(name_buf), fmt, arg);
-	return name_buf;
-}
-
 static struct xlbd_endpoint ep(const char *s)
 {
 	struct xlbd_endpoint e = {};

@@ -24,14 +24,6 @@
 #include "session.h"
 #include "../lib/tap.h"
 
-static char name_buf[256];
-
-static const char *tname(const char *fmt, const char *arg)
-{
-	snprintf(name_buf, sizeof(name_buf), fmt, arg);
-	return name_buf;
-}
-
 static const char conf[] = "[server db1]\naddress = 10.0.0.1:3306\nrole = primary\n"
 			   "[server db2]\naddress = [2001:db8::2]:3306\nrole = replica\n"
 			   "[server db3]\naddress = 10.0.0.3:3307\nrole = offline\n"

@@ -25,31 +25,6 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static char name_buf[256];
-
-static const char *tname(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *tname(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name_buf, sizeof(name_buf), fmt, ap);
-	va_end(ap);
-	return name_buf;
-}
-
-static size_t unhex(const char *hex, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned int b;
-
-	while (hex[0] && hex[1] && sscanf(hex, "%2x", &b) == 1) {
-		out[n++] = (uint8_t)b;
-		hex += 2;
-	}
-	return n;
-}
-
 /* The whole buffer as one linear copy (freed by the caller). */
 static uint8_t *drain(struct evbuffer *b, size_t *len)
 {

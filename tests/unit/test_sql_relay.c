@@ -32,31 +32,6 @@
 #define CLIENT_CAPS 0x003fa20fu
 #define CAP_SESSION_TRACK (1u << 23)
 
-static char name_buf[256];
-
-static const char *tname(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static const char *tname(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name_buf, sizeof(name_buf), fmt, ap);
-	va_end(ap);
-	return name_buf;
-}
-
-static size_t unhex(const char *hex, uint8_t *out)
-{
-	size_t n = 0;
-	unsigned int b;
-
-	while (hex[0] && hex[1] && sscanf(hex, "%2x", &b) == 1) {
-		out[n++] = (uint8_t)b;
-		hex += 2;
-	}
-	return n;
-}
-
 /* Column definitions: HEAD (catalog .. org_name), the extended metadata MariaDB adds, TAIL
  * (the fixed fields). Backends send HEAD EXT TAIL, clients must get HEAD TAIL. */
 #define T_ID_HEAD "0364656607786c627465737401740174026964026964"
