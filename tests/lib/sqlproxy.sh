@@ -125,6 +125,22 @@ sqlp_cleanup() {
 	SQLP_TMP=
 }
 
+# sqlp_test_begin NAME BASE_PORT [perl]: the start of a TAP test file (tests/lib/tap.sh
+# sourced): skips the whole file when a tool is missing (with "perl", DBD::MariaDB too),
+# starts the pair and the proxy, and stops them when the test exits.
+sqlp_test_begin() {
+	local missing
+	missing=$(sqlp_missing)
+	[ -z "$missing" ] || skip_all "needs $missing"
+	if [ "${3:-}" = perl ]; then
+		perl -MDBD::MariaDB -e 1 2>/dev/null ||
+			skip_all "needs DBD::MariaDB (libdbd-mariadb-perl)"
+	fi
+	sqlp_init "$1" "$2"
+	trap sqlp_cleanup EXIT
+	sqlp_start || bail "MariaDB pair or xlb-sqlproxy did not start"
+}
+
 # sqlp_client [ARGS...]: the mariadb client through the proxy as app; 20 s at most, so that a
 # proxy that hangs fails the test instead of stalling it.
 sqlp_client() {

@@ -84,4 +84,22 @@ static inline size_t unhex(const char *hex, uint8_t *out)
 	return n;
 }
 
+/* A config parser's error for case: one line, "FILE:LINE: " ("FILE: " for line 0) and then
+ * phrase somewhere in it. Two points: "bad: CASE: message" and "bad: CASE: one line". */
+static inline void tap_config_error(const char *err, const char *file, unsigned int line,
+				    const char *phrase, const char *name)
+{
+	char prefix[128];
+
+	if (line)
+		snprintf(prefix, sizeof(prefix), "%s:%u: ", file, line);
+	else
+		snprintf(prefix, sizeof(prefix), "%s: ", file);
+	if (!ASSERT_TRUE(!strncmp(err, prefix, strlen(prefix)) &&
+				 strstr(err + strlen(prefix), phrase),
+			 tname("bad: %s: message", name)))
+		printf("#   got  '%s'\n#   want '%s%s...'\n", err, prefix, phrase);
+	ASSERT_TRUE(!strchr(err, '\n'), tname("bad: %s: one line", name));
+}
+
 #endif

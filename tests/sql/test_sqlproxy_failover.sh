@@ -14,12 +14,7 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-missing=$(sqlp_missing)
-[ -z "$missing" ] || skip_all "needs $missing"
-
-sqlp_init failover 33310
-trap sqlp_cleanup EXIT
-sqlp_start || bail "MariaDB pair or xlb-sqlproxy did not start"
+sqlp_test_begin failover 33310
 
 mariadb_sql db1 "CREATE TABLE xlbtest.f (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))" ||
 	bail "cannot create the test table"

@@ -13,14 +13,10 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-missing=$(sqlp_missing)
-[ -z "$missing" ] || skip_all "needs $missing"
 command -v sysbench >/dev/null || skip_all "needs sysbench (make deps)"
 SLAP=$(command -v mariadb-slap || command -v mysqlslap) || skip_all "needs mariadb-slap"
 
-sqlp_init load 33330
-trap sqlp_cleanup EXIT
-sqlp_start || bail "MariaDB pair or xlb-sqlproxy did not start"
+sqlp_test_begin load 33330
 
 SB_TIME=${SB_TIME:-10}
 # sb PORT TEST ARGS...: sysbench against xlbtest as app, bounded in time (a proxy that hangs

@@ -16,12 +16,7 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-missing=$(sqlp_missing)
-[ -z "$missing" ] || skip_all "needs $missing"
-
-sqlp_init protocol 33320
-trap sqlp_cleanup EXIT
-sqlp_start || bail "MariaDB pair or xlb-sqlproxy did not start"
+sqlp_test_begin protocol 33320
 
 # py_points SCRIPT: runs a Python test script that prints "PASS<TAB>name" or
 # "FAIL<TAB>name<TAB>detail" per point and "DONE" at its end; each line becomes a TAP point.
@@ -89,10 +84,8 @@ import sqlp
 
 port = int(os.environ["SQLP_PORT"])
 
-
 def point(name, good, detail=""):
     print("%s\t%s\t%s" % ("PASS" if good else "FAIL", name, detail), flush=True)
-
 
 def attempt(name, fn, want):
     try:
@@ -100,7 +93,6 @@ def attempt(name, fn, want):
     except Exception as e:
         got = "%s: %s" % (type(e).__name__, e)
     point(name, got == want, "got %r, want %r" % (got, want))
-
 
 c = sqlp.Conn(port)
 c.login()
@@ -133,7 +125,6 @@ def prepared():
     out.append(c.value("SELECT 'after'"))
     return out
 
-
 attempt("COM_STMT_PREPARE/EXECUTE x2/RESET/EXECUTE/CLOSE, then EXECUTE gets ERR 1243",
         prepared, [3, 0, (1, 0x08, b"x"), (1, 0x08, b"x"), 0, 1, 1243, "after"])
 
@@ -153,7 +144,6 @@ def long_data():
     c.command(0x19, struct.pack("<I", sid))
     return int.from_bytes(row[2:10], "little")
 
-
 attempt("COM_STMT_SEND_LONG_DATA x3, then EXECUTE: the server got 3000 bytes", long_data, 3000)
 
 c.query("SET @x = 5")
@@ -169,7 +159,6 @@ def temp_gone():
     except sqlp.Err as e:
         return e.code
 
-
 attempt("... temporary tables are gone (ERR 1146)", temp_gone, 1146)
 attempt("... and the session still works", lambda: c.value("SELECT 'ok'"), "ok")
 
@@ -182,14 +171,12 @@ attempt("... reads and writes after it work",
         lambda: (c.query("CREATE TABLE IF NOT EXISTS cu (a INT)"),
                  c.query("INSERT INTO cu VALUES (1)"), c.value("SELECT COUNT(*) FROM cu"))[2], "1")
 
-
 def change_bad():
     try:
         c.change_user("app", "wrong")
         return "accepted"
     except sqlp.Err as e:
         return e.code
-
 
 attempt("COM_CHANGE_USER with a wrong password: ERR 1045", change_bad, 1045)
 
@@ -224,11 +211,9 @@ import sqlp
 port = int(os.environ["SQLP_PORT"])
 MAX = 0xffffff
 
-
 def point(name, got, want):
     print("%s\t%s\tgot %r, want %r" % ("PASS" if got == want else "FAIL", name, got, want),
           flush=True)
-
 
 c = sqlp.Conn(port, timeout=60)
 c.login(db="xlbtest")
@@ -288,10 +273,8 @@ import sqlp
 port = int(os.environ["SQLP_PORT"])
 pid = int(os.environ["SQLP_PID"])
 
-
 def point(name, good, detail=""):
     print("%s\t%s\t%s" % ("PASS" if good else "FAIL", name, detail), flush=True)
-
 
 def alive():
     try:
@@ -299,7 +282,6 @@ def alive():
         return True
     except OSError:
         return False
-
 
 def admin(cmd):
     s = socket.socket(socket.AF_UNIX)
@@ -314,7 +296,6 @@ def admin(cmd):
         buf += d
     return buf.decode()
 
-
 def stat(key):
     for line in admin("show stats").splitlines():
         f = line.split()
@@ -322,16 +303,13 @@ def stat(key):
             return int(f[1])
     return None
 
-
 def sessions_open():
     return stat("sessions_open")
-
 
 def rss_kb():
     for line in open("/proc/%d/status" % pid):
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
-
 
 # The witness: a session opened before any bad input, used after each case.
 w = sqlp.Conn(port)
@@ -340,7 +318,6 @@ w.value("SELECT 1")
 wp = sqlp.Conn(port)
 wp.login(db="xlbtest")
 wp.query("SELECT @@server_id FROM DUAL FOR UPDATE")  # this one holds a primary connection
-
 
 def after(name):
     """The proxy, and sessions opened before, are unaffected."""
@@ -352,7 +329,6 @@ def after(name):
     point("%s: the proxy lives, earlier sessions still answer" % name, alive() and good,
           detail if alive() else "the proxy died")
 
-
 def expect_err_or_close(name, conn, wait=5):
     o = conn.outcome(wait)
     point("%s: ERR or close (%s)" % (name, o), o == "closed" or o.startswith("err "),
@@ -360,18 +336,15 @@ def expect_err_or_close(name, conn, wait=5):
     conn.s.close()
     after(name)
 
-
 def greeted():
     c = sqlp.Conn(port)
     c.greeting()
     return c
 
-
 def logged_in():
     c = sqlp.Conn(port)
     c.login(db="xlbtest")
     return c
-
 
 c = greeted()
 c.send(b"\xffgarbage, not a handshake response" * 4)

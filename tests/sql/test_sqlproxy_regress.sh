@@ -21,13 +21,7 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-missing=$(sqlp_missing)
-[ -z "$missing" ] || skip_all "needs $missing"
-perl -MDBD::MariaDB -e 1 2>/dev/null || skip_all "needs DBD::MariaDB (libdbd-mariadb-perl)"
-
-sqlp_init regress 35300
-trap sqlp_cleanup EXIT
-sqlp_start || bail "MariaDB pair or xlb-sqlproxy did not start"
+sqlp_test_begin regress 35300 perl
 
 mariadb_sql db1 "CREATE TABLE xlbtest.r (id INT PRIMARY KEY, v INT) ENGINE=InnoDB" ||
 	bail "cannot create the test table"
@@ -48,10 +42,8 @@ ADMIN = os.environ["SQLP_ADMIN"]
 DIR = os.environ["MARIADB_DIR"]
 CLIENT = os.environ["MARIADB_CLIENT"]
 
-
 def point(name, good, detail=""):
     print("%s\t%s\t%s" % ("PASS" if good else "FAIL", name, detail), flush=True)
-
 
 def sql(node, q):
     """As root on the node's socket; the rows, tab-separated."""
@@ -61,7 +53,6 @@ def sql(node, q):
     if r.returncode:
         raise RuntimeError("%s: %s: %s" % (node, q, r.stderr.strip()))
     return r.stdout.strip()
-
 
 def admin(cmd):
     s = socket.socket(socket.AF_UNIX)
@@ -77,12 +68,10 @@ def admin(cmd):
     s.close()
     return b.decode().rstrip("\n")
 
-
 def app_ids():
     return [int(x) for x in
             sql("db1", "SELECT id FROM information_schema.processlist WHERE user='app' "
                        "ORDER BY id").split()]
-
 
 def kill_primary_backend():
     """KILLs the proxy's connection on the primary, the only one of user app there (earlier
@@ -102,12 +91,10 @@ def kill_primary_backend():
     time.sleep(0.3)
     return ids[0]
 
-
 def conn(db="xlbtest", timeout=10):
     c = sqlp.Conn(PORT, timeout=timeout)
     c.login(db=db)
     return c
-
 
 def attempt(fn):
     """'ok' and fn's value, 'err CODE', 'closed' (the session ended) or 'hang'."""
@@ -120,16 +107,13 @@ def attempt(fn):
     except socket.timeout:
         return "hang", None
 
-
 def ended(outcome):
     """A statement after the session lost its state: an ERR or the session closed, so the
     client knows; never an OK."""
     return outcome[0] != "ok" and outcome[0] != "hang"
 
-
 def rows(where):
     return sql("db1", "SELECT id FROM xlbtest.r WHERE %s ORDER BY id" % where).replace("\n", ",")
-
 
 def vmrss_kb(pid, key="VmRSS"):
     with open("/proc/%d/status" % pid) as f:
@@ -344,11 +328,9 @@ from regress import *
 
 HIGH = 1 << 20  # session.c's CLIENT_OUT_HIGH: above it the proxy stops reading the server
 
-
 def pkt(q):
     b = b"\x03" + q.encode()
     return len(b).to_bytes(3, "little") + b"\0" + b
-
 
 def read_packets(c, count):
     """Reads count packets in large reads; their size, headers included."""
@@ -365,15 +347,12 @@ def read_packets(c, count):
         n += 1
     return total
 
-
 def rows_sql(n):
     return "/* xlb:primary */ SELECT 'x' FROM seq_1_to_%d" % n
-
 
 def next_answered(c):
     c.s.settimeout(3)
     return attempt(lambda: c.value("/* xlb:primary */ SELECT 1")) == ("ok", "1")
-
 
 # The reviewer's case: a client with a small receive buffer asks for 1-2 MB and reads it
 # late, then asks again.
@@ -416,7 +395,6 @@ def queues(lport, rport):
                 return int(tx, 16), int(rx, 16)
     raise RuntimeError("socket %s -> %s not in /proc/net/tcp" % want)
 
-
 ERR_SQL = "/* xlb:primary */ SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = '%s'" % ("x" * 500)
 c = conn()
 c.s.sendall(pkt(rows_sql(1)))
@@ -425,10 +403,8 @@ c.s.sendall(pkt(ERR_SQL))
 L = read_packets(c, 1)
 c.s.close()
 
-
 def rows_bytes(n):
     return R1 + 6 * (n - 1)  # 'x': a row is 4 + 2 bytes
-
 
 def trial(offset):
     s = socket.socket()
@@ -464,7 +440,6 @@ def trial(offset):
         return "%s %s" % (type(e).__name__, e)
     finally:
         s.close()
-
 
 got = [(off, trial(off)) for off in (0, -L, L)]
 point("a reply whose last packet crosses the proxy's high mark, then another statement: "

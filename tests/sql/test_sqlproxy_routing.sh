@@ -14,13 +14,7 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-missing=$(sqlp_missing)
-[ -z "$missing" ] || skip_all "needs $missing"
-perl -MDBD::MariaDB -e 1 2>/dev/null || skip_all "needs DBD::MariaDB (libdbd-mariadb-perl)"
-
-sqlp_init routing 33300
-trap sqlp_cleanup EXIT
-sqlp_start || bail "MariaDB pair or xlb-sqlproxy did not start"
+sqlp_test_begin routing 33300 perl
 
 mariadb_sql db1 "CREATE TABLE xlbtest.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))
 	ENGINE=InnoDB" || bail "cannot create the test table"
