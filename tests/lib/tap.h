@@ -84,6 +84,14 @@ static inline size_t unhex(const char *hex, uint8_t *out)
 	return n;
 }
 
+/* A config file a parser must refuse, and what it must say (tap_config_error). */
+struct tap_config_case {
+	const char *name;
+	const char *text;
+	unsigned int line; /* 0: the message is "FILE: ..." */
+	const char *phrase;
+};
+
 /* A config parser's error for case: one line, "FILE:LINE: " ("FILE: " for line 0) and then
  * phrase somewhere in it. Two points: "bad: CASE: message" and "bad: CASE: one line". */
 static inline void tap_config_error(const char *err, const char *file, unsigned int line,

@@ -293,18 +293,12 @@ static void test_repeats_and_limits(void)
 	free(text);
 }
 
-struct bad_case {
-	const char *name;
-	const char *text;
-	unsigned int line; /* 0: the message is "t.conf: ..." */
-	const char *phrase;
-};
 
 #define LB "[lb]\ninterface = eth0\n" /* lines 1-2 */
 #define VIP_ONLY "[vip web]\naddress = 10.10.0.100:80/tcp\n"
 #define VIP LB VIP_ONLY /* lines 3-4 */
 
-static const struct bad_case bad_cases[] = {
+static const struct tap_config_case bad_cases[] = {
 	/* the messages the brief shows, whole */
 	{ "unknown key", VIP "scheduler = rr\nbackend = 10.0.0.1\nadress = 10.0.0.1:80/tcp\n", 7,
 	  "unknown key 'adress' in [vip web]: expected address, scheduler, backend, check, "
@@ -450,7 +444,7 @@ static const struct bad_case bad_cases[] = {
 static void test_bad(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
-		const struct bad_case *c = &bad_cases[i];
+		const struct tap_config_case *c = &bad_cases[i];
 		struct xlbd_config *cfg = (void *)1;
 		char err[512] = "";
 		int ret;

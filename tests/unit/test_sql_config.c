@@ -257,18 +257,12 @@ static void test_limits(void)
 	free(text);
 }
 
-struct bad_case {
-	const char *name;
-	const char *text;
-	unsigned int line; /* 0: the message is "t.conf: ..." */
-	const char *phrase;
-};
 
 #define LONG100                                                                                    \
 	"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567" \
 	"890123456789"
 
-static const struct bad_case bad_cases[] = {
+static const struct tap_config_case bad_cases[] = {
 	/* sections and syntax */
 	{ "unknown section", MIN "[backend x]\n", 6,
 	  "unknown section [backend x]: expected [proxy], [server NAME] or [user NAME]" },
@@ -389,7 +383,7 @@ static const struct bad_case bad_cases[] = {
 static void test_bad(void)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(bad_cases); i++) {
-		const struct bad_case *c = &bad_cases[i];
+		const struct tap_config_case *c = &bad_cases[i];
 		char err[512] = "";
 		int ret;
 

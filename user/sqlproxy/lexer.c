@@ -794,27 +794,18 @@ static void skip_explain_options(struct stream *st)
 	}
 }
 
-/* Past the next comma outside parentheses; false at the statement's end. */
-static bool skip_to_comma(struct stream *st)
+static bool is_comma(const struct tok *t)
 {
-	size_t depth = 0;
-
-	for (st_next(st); !stmt_end(&st->t[0]); st_next(st)) {
-		if (st->t[0].type == T_LPAREN) {
-			depth++;
-		} else if (st->t[0].type == T_RPAREN) {
-			if (depth)
-				depth--;
-		} else if (st->t[0].type == T_COMMA && !depth) {
-			st_next(st);
-			return true;
-		}
-	}
-	return false;
+	return t->type == T_COMMA;
 }
 
-/* SET STATEMENT a = 1, ... FOR stmt: past the FOR, at stmt; false if there is none. */
-static bool skip_to_for(struct stream *st)
+static bool is_for(const struct tok *t)
+{
+	return is_kw(t, "for");
+}
+
+/* Past the next token outside parentheses that stop accepts; false at the statement's end. */
+static bool skip_past(struct stream *st, bool (*stop)(const struct tok *))
 {
 	size_t depth = 0;
 
@@ -824,7 +815,7 @@ static bool skip_to_for(struct stream *st)
 		} else if (st->t[0].type == T_RPAREN) {
 			if (depth)
 				depth--;
-		} else if (!depth && is_kw(&st->t[0], "for")) {
+		} else if (!depth && stop(&st->t[0])) {
 			st_next(st);
 			return true;
 		}
@@ -897,7 +888,7 @@ static void set_stmt(struct stream *st, const struct facts *fx, struct stmt *r)
 			set_why(&write, "unknown");
 			break;
 		}
-	} while (skip_to_comma(st));
+	} while (skip_past(st, is_comma)); /* the next assignment */
 
 	if (user)
 		r->pin_why = "user variable";
@@ -971,7 +962,7 @@ static void kind(struct stream *st, const struct facts *fx, struct stmt *r)
 		if (is_kw(t, "set")) {
 			st_next(st);
 			if (is_kw(t, "statement")) {
-				if (!skip_to_for(st)) {
+				if (!skip_past(st, is_for)) { /* SET STATEMENT ... FOR stmt */
 					as_write(r, "unknown");
 					return;
 				}
