@@ -65,5 +65,6 @@ int cmd_backend(int argc, char **argv);
 int cmd_backend_setup(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_flows(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif

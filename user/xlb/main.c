@@ -15,6 +15,7 @@ static const struct cli_command commands[] = {
 	{ "backend-setup", cmd_backend_setup },
 	{ "stats", cmd_stats },
 	{ "flows", cmd_flows },
+	{ "top", cmd_top },
 	{},
 };
 
@@ -32,6 +33,7 @@ static const char usage[] =
 	"  backend list [VIP] [--json]\n"
 	"  stats [--json] [--interval SEC]\n"
 	"  flows [VIP] [--json]\n"
+	"  top [--interval SEC] [--count N] [--once]\n"
 	"  backend-setup VIP     (on a backend host: VIP on lo, arp_ignore/arp_announce)\n"
 	"Maps are pinned in $XLB_PIN_DIR (default /sys/fs/bpf/xlb).\n";
 
