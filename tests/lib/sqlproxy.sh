@@ -156,12 +156,23 @@ sqlp_qe() { sqlp_client -e "$1" 2>&1; }
 
 # sqlp_admin COMMAND: one admin command; the reply up to (without) its terminating empty
 # line. 1 if the socket does not answer or the reply does not end.
-sqlp_admin() {
-	python3 - "$SQLP_ADMIN" "$*" <<'EOF'
+sqlp_admin() { sqlp_admin_at "$SQLP_ADMIN" "$@"; }
+
+# sqlp_admin_at ADMIN COMMAND: the same at ADMIN, a Unix socket path or a TCP ADDR:PORT or
+# [ADDR6]:PORT (as [proxy] admin takes it).
+sqlp_admin_at() {
+	local at=$1
+	shift
+	python3 - "$at" "$*" <<'EOF'
 import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(5)
-s.connect(sys.argv[1])
+at = sys.argv[1]
+if ":" in at:
+    host, port = at.rsplit(":", 1)
+    s = socket.create_connection((host.strip("[]"), int(port)), timeout=5)
+else:
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(at)
 s.sendall(sys.argv[2].encode() + b"\n")
 buf = b""
 # A reply ends with an empty line: "\n\n", or a lone "\n" for an empty reply.

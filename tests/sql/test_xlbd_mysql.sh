@@ -6,7 +6,9 @@
 # thread) make it offline and started again a replica; a lagging replica's lag is pushed; a
 # hung node is offline by the check's deadline while the other is still checked; read_only
 # flipped both ways moves the primary; a restarted splitter is healed; metrics and /status
-# show it all. TAP.
+# show it all. A second splitter has its admin on TCP (127.0.0.1:33371, clients on 33372):
+# xlbd drives it as the Unix one, and its counters (`show stats`) are in xlbd's /metrics
+# (xlb_sqlproxy_*), following the reads sent through it, kept once it is gone. TAP.
 #
 # xlbd needs an interface to attach xlb to: everything runs in one network namespace of its
 # own (prefix xlbm-, 10.23.0.0/24), MariaDB, splitter and xlbd on that namespace's loopback,
@@ -65,9 +67,15 @@ XLBD_PID=
 DB1=127.0.0.1:$SQLP_PPORT
 DB2=127.0.0.1:$SQLP_RPORT
 LOCK_PID=
+# the splitter with a TCP admin
+TCP_ADMIN=127.0.0.1:33371
+TCP_PORT=33372
+TCP_CONF=$SQLP_TMP/sqlproxy-tcp.conf
+TCP_PID=
 
 cleanup() {
 	[ -n "$LOCK_PID" ] && kill "$LOCK_PID" 2>/dev/null
+	[ -n "$TCP_PID" ] && kill "$TCP_PID" 2>/dev/null
 	if [ -n "$XLBD_PID" ] && kill -0 "$XLBD_PID" 2>/dev/null; then
 		kill -KILL "$XLBD_PID" 2>/dev/null
 		wait "$XLBD_PID" 2>/dev/null
@@ -82,20 +90,20 @@ now_ms() {
 	echo $((t / 1000))
 }
 
-# roles: "db1=ROLE db2=ROLE" as the splitter has them.
+# roles [ADMIN]: "db1=ROLE db2=ROLE" as the splitter (by default the Unix one) has them.
 roles() {
-	sqlp_admin show servers 2>/dev/null | awk -F'\t' '
+	sqlp_admin_at "${1:-$SQLP_ADMIN}" show servers 2>/dev/null | awk -F'\t' '
 		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
 		{ printf "%s%s=%s", sep, $(col["name"]), $(col["role"]); sep = " " }'
 }
 
-# wait_roles WANT MAX_MS: polls the splitter every 50 ms until its roles are WANT; sets
-# WAITED_MS; 1 after MAX_MS, saying what it saw.
+# wait_roles WANT MAX_MS [ADMIN]: polls the splitter every 50 ms until its roles are WANT;
+# sets WAITED_MS; 1 after MAX_MS, saying what it saw.
 wait_roles() {
-	local want=$1 max=$2 t0 now got
+	local want=$1 max=$2 at=${3-} t0 now got
 	t0=$(now_ms)
 	while :; do
-		got=$(roles)
+		got=$(roles "$at")
 		now=$(now_ms)
 		if [ "$got" = "$want" ]; then
 			WAITED_MS=$((now - t0))
@@ -108,11 +116,11 @@ wait_roles() {
 	return 1
 }
 
-# check_roles NAME WANT [MAX_MS]: one test point: the splitter gets WANT within MAX_MS
+# check_roles NAME WANT [MAX_MS [ADMIN]]: one test point: the splitter gets WANT within MAX_MS
 # (default: ten intervals).
 check_roles() {
 	local ok=0
-	wait_roles "$2" "${3:-$((10 * INTERVAL_MS))}" || ok=1
+	wait_roles "$2" "${3:-$((10 * INTERVAL_MS))}" "${4-}" || ok=1
 	if [ $ok = 0 ]; then
 		ok "$1: $2 (after $WAITED_MS ms)"
 	else
@@ -162,6 +170,30 @@ splitter_stop() {
 	SQLP_PID=
 }
 
+# tcp_splitter_start: the second splitter, admin on TCP, both servers offline; or 1.
+tcp_splitter_start() {
+	sed -e "s/^listen = .*/listen = 127.0.0.1:$TCP_PORT/" -e "s|^admin = .*|admin = $TCP_ADMIN|" \
+		"$SQLP_CONF" >"$TCP_CONF"
+	chmod 600 "$TCP_CONF"
+	"$SQLPROXY" -c "$TCP_CONF" --foreground >>"$SQLP_TMP/sqlproxy-tcp.log" 2>&1 &
+	TCP_PID=$!
+	for _ in $(seq 100); do
+		kill -0 "$TCP_PID" 2>/dev/null || break
+		sqlp_admin_at "$TCP_ADMIN" show servers >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	tail -n 20 "$SQLP_TMP/sqlproxy-tcp.log" | sed 's/^/# sqlproxy-tcp: /'
+	return 1
+}
+
+# tcp_reads N: N reads (SELECT, one statement each) through the TCP splitter in one session.
+tcp_reads() {
+	local sql="" i
+	for i in $(seq "$1"); do sql+="SELECT $i; "; done
+	timeout 20 "$MARIADB_CLIENT" --no-defaults -h127.0.0.1 -P"$TCP_PORT" -uapp -papp-secret \
+		-N -B -e "$sql" >/dev/null
+}
+
 xlbd_conf() {
 	cat <<EOF
 # written by tests/sql/test_xlbd_mysql.sh
@@ -177,6 +209,7 @@ user = monitor
 password_file = $PWFILE
 interval = ${INTERVAL_MS}ms
 splitter = $SQLP_ADMIN
+splitter = $TCP_ADMIN
 EOF
 }
 
@@ -189,6 +222,9 @@ mariadb_wait_replica || bail "the replica did not catch up"
 splitter_conf
 splitter_start || bail "xlb-sqlproxy did not start"
 is "the splitter starts with both servers offline" "$(roles)" "db1=offline db2=offline"
+tcp_splitter_start || bail "xlb-sqlproxy with a TCP admin did not start"
+is "the TCP splitter starts with both servers offline" "$(roles "$TCP_ADMIN")" \
+	"db1=offline db2=offline"
 echo monitor-pw >"$PWFILE"
 xlbd_conf >"$CONF"
 : >"$LOG"
@@ -197,6 +233,9 @@ XLBD_PID=$!
 
 # ---- roles -------------------------------------------------------------------------------
 check_roles "xlbd pushes the roles" "db1=primary db2=replica" 5000
+check_roles "xlbd pushes the roles over TCP" "db1=primary db2=replica" 5000 "$TCP_ADMIN"
+is "the replica's lag is pushed over TCP: 0" \
+	"$(sqlp_admin_at "$TCP_ADMIN" show servers | awk -F'\t' '$1 == "db2" { print $4 }')" 0
 is "the replica's lag is pushed: 0" "$(lag_of db2)" 0
 is "the primary's role is logged once" "$(log_count "mysql node $DB1: primary")" 1
 is "the replica's role is logged once" "$(log_count "mysql node $DB2: replica")" 1
@@ -219,6 +258,51 @@ is "metrics: the splitter is up" \
 	"$(metric "$SQLP_TMP/metrics" "xlb_mysql_splitter_up{splitter=\"$SQLP_ADMIN\"}")" 1
 is "metrics: no push error" "$(metric "$SQLP_TMP/metrics" \
 	"xlb_mysql_splitter_push_errors_total{splitter=\"$SQLP_ADMIN\"}")" 0
+is "metrics: the TCP splitter is up" \
+	"$(metric "$SQLP_TMP/metrics" "xlb_mysql_splitter_up{splitter=\"$TCP_ADMIN\"}")" 1
+is "metrics: no push error over TCP" "$(metric "$SQLP_TMP/metrics" \
+	"xlb_mysql_splitter_push_errors_total{splitter=\"$TCP_ADMIN\"}")" 0
+for fam in "sessions_open gauge" "sessions_total counter" "statements_total counter" \
+	"errors_total counter" "auth_failures_total counter" "protocol_errors_total counter" \
+	"causal_waits_total counter" "causal_fallbacks_total counter" \
+	"server_queries_total counter" "server_errors_total counter"; do
+	check "metrics: # TYPE xlb_sqlproxy_$fam" grep -qxF "# TYPE xlb_sqlproxy_$fam" \
+		"$SQLP_TMP/metrics"
+done
+for sp in "$SQLP_ADMIN" "$TCP_ADMIN"; do
+	check "metrics: xlb_sqlproxy_sessions_open{splitter=\"$sp\"}" test -n "$(metric \
+		"$SQLP_TMP/metrics" "xlb_sqlproxy_sessions_open{splitter=\"$sp\"}")"
+done
+
+# Reads through the TCP splitter: its read counter in xlbd's metrics goes up by exactly as
+# many, within a few push intervals, and agrees with the splitter's own `show stats`.
+READS_SERIES="xlb_sqlproxy_server_queries_total{splitter=\"$TCP_ADMIN\",server=\"db2\",kind=\"read\"}"
+STMTS_SERIES="xlb_sqlproxy_statements_total{splitter=\"$TCP_ADMIN\"}"
+scrape /metrics "$SQLP_TMP/metrics" >/dev/null
+reads0=$(metric "$SQLP_TMP/metrics" "$READS_SERIES")
+stmts0=$(metric "$SQLP_TMP/metrics" "$STMTS_SERIES")
+check "metrics: the TCP splitter's reads of db2 ($reads0)" test -n "$reads0"
+tcp_reads 7 || diag "the reads through the TCP splitter failed"
+t0=$(now_ms)
+reads=$reads0
+while [ $(($(now_ms) - t0)) -lt $((10 * INTERVAL_MS)) ]; do
+	scrape /metrics "$SQLP_TMP/metrics" >/dev/null
+	reads=$(metric "$SQLP_TMP/metrics" "$READS_SERIES")
+	[ "${reads:-0}" -ge $((${reads0:-0} + 7)) ] && break
+	sleep 0.05
+done
+is "metrics: 7 reads through the TCP splitter: its db2 reads + 7 (within 10 intervals)" \
+	"$((${reads:-0} - ${reads0:-0}))" 7
+sleep $((2 * INTERVAL_MS / 1000)).$((2 * INTERVAL_MS % 1000))
+scrape /metrics "$SQLP_TMP/metrics" >/dev/null
+is "metrics: and not more two intervals later" \
+	"$(($(metric "$SQLP_TMP/metrics" "$READS_SERIES") - ${reads0:-0}))" 7
+# every client command counts: the 7 SELECTs and the client's COM_QUIT
+is "metrics: statements + 8 (7 SELECTs, 1 COM_QUIT)" \
+	"$(($(metric "$SQLP_TMP/metrics" "$STMTS_SERIES") - ${stmts0:-0}))" 8
+is "metrics: the same as the splitter's show stats" \
+	"$(metric "$SQLP_TMP/metrics" "$READS_SERIES")" \
+	"$(sqlp_admin_at "$TCP_ADMIN" show stats | awk '$1 == "reads.db2" { print $2 }')"
 code=$(scrape /status "$SQLP_TMP/status")
 is "/status: 200" "$code" 200
 out=$(python3 -c '
@@ -228,7 +312,14 @@ print(" ".join("%s=%s,up=%s,ro=%s" % (n["address"], n["role"], n["up"], n["read_
                for n in m["nodes"]), " ".join("%s" % s["reachable"] for s in m["splitters"]))
 ' "$SQLP_TMP/status" 2>&1)
 is "/status: the nodes and the splitter" "$out" \
-	"$DB1=primary,up=True,ro=False $DB2=replica,up=True,ro=True True"
+	"$DB1=primary,up=True,ro=False $DB2=replica,up=True,ro=True True True"
+out=$(python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["mysql"]["splitters"][1]
+print(s["path"], s["stats"]["sessions_open"] >= 0,
+      sorted(x["name"] for x in s["stats"]["servers"]))
+' "$SQLP_TMP/status" 2>&1)
+is "/status: the TCP splitter's stats" "$out" "$TCP_ADMIN True ['db1', 'db2']"
 
 # ---- replication stopped and started -----------------------------------------------------
 mariadb_sql db2 "STOP SLAVE"
@@ -357,6 +448,17 @@ mariadb_sql db2 "STOP SLAVE"
 sleep $((5 * INTERVAL_MS / 1000)).$((5 * INTERVAL_MS % 1000))
 is "a node no longer configured is no longer pushed" "$(roles)" "db1=primary db2=replica"
 mariadb_sql db2 "START SLAVE"
+
+# ---- the TCP splitter goes away ----------------------------------------------------------
+kill "$TCP_PID" 2>/dev/null
+wait "$TCP_PID" 2>/dev/null
+TCP_PID=
+sleep $((3 * INTERVAL_MS / 1000)).$((3 * INTERVAL_MS % 1000))
+scrape /metrics "$SQLP_TMP/metrics" >/dev/null
+is "metrics: a TCP splitter gone: xlb_mysql_splitter_up 0" \
+	"$(metric "$SQLP_TMP/metrics" "xlb_mysql_splitter_up{splitter=\"$TCP_ADMIN\"}")" 0
+check "metrics: its last counters are kept" test -n "$(metric "$SQLP_TMP/metrics" "$READS_SERIES")"
+check "it is logged" grep -qF "splitter $TCP_ADMIN: cannot push roles: " "$LOG"
 
 # ---- the end -----------------------------------------------------------------------------
 kill -TERM "$XLBD_PID"

@@ -293,7 +293,6 @@ static void test_repeats_and_limits(void)
 	free(text);
 }
 
-
 #define LB "[lb]\ninterface = eth0\n" /* lines 1-2 */
 #define VIP_ONLY "[vip web]\naddress = 10.10.0.100:80/tcp\n"
 #define VIP LB VIP_ONLY /* lines 3-4 */
@@ -436,10 +435,60 @@ static const struct tap_config_case bad_cases[] = {
 	  LB "[mysql]\nsplitter = /run/xlb/"
 	     "0123456789012345678901234567890123456789012345678901234567"
 	     "8901234567890123456789012345678901234567890\n",
-	  4, "bad splitter" },
+	  4, "bad splitter '/run/xlb/0123" },
+	{ "mysql splitter empty", LB "[mysql]\nsplitter =\n", 4,
+	  "bad splitter '' in [mysql]: expected the path of a Unix socket (1 to 107 characters, no "
+	  "':') or a numeric ADDR:PORT or [ADDR6]:PORT (a splitter's admin)" },
+	{ "mysql splitter without port", LB "[mysql]\nsplitter = 10.0.0.11\n", 4,
+	  "bad splitter '10.0.0.11' in [mysql]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT (a splitter's admin)" },
+	{ "mysql splitter host name", LB "[mysql]\nsplitter = web1:6034\n", 4,
+	  "bad splitter 'web1:6034' in [mysql]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT (a splitter's admin)" },
+	{ "mysql splitter port 0", LB "[mysql]\nsplitter = 10.0.0.11:0\n", 4,
+	  "bad splitter '10.0.0.11:0' in [mysql]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT (a splitter's admin)" },
+	{ "mysql splitter IPv6 without brackets", LB "[mysql]\nsplitter = fd00::11:6034\n", 4,
+	  "bad splitter 'fd00::11:6034' in [mysql]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT (a splitter's admin)" },
+	{ "mysql splitter IPv4 in brackets", LB "[mysql]\nsplitter = [10.0.0.11]:6034\n", 4,
+	  "bad splitter '[10.0.0.11]:6034' in [mysql]: expected the path of a Unix socket (1 to "
+	  "107 characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT (a splitter's admin)" },
+	{ "mysql duplicate TCP splitter",
+	  LB
+	  "[mysql]\nsplitter = [fd00::11]:6034\nsplitter = /run/a\nsplitter = [fd00:0::11]:6034\n",
+	  6,
+	  "duplicate splitter '[fd00:0::11]:6034' in [mysql] (also at line 4): expected each "
+	  "splitter once" },
 	{ "mysql duplicate user", LB "[mysql]\nuser = a\nuser = b\n", 5,
 	  "duplicate key 'user' in [mysql] (also at line 4)" },
 };
+
+/* [mysql] splitter = mixes Unix paths and TCP addresses, each kept as written. */
+static void test_splitters(void)
+{
+	static const char *const good[] = { "/run/xlb/sqlproxy.sock", "10.10.0.11:6034",
+					    "[fd00:23::12]:6034", "relative.sock",
+					    "10.10.0.12:6034" };
+	struct xlbd_config *cfg = NULL;
+	char text[1024], err[256] = "";
+	size_t n;
+	int ret;
+
+	n = snprintf(text, sizeof(text), LB "[mysql]\nnode = 10.0.0.1:3306\nuser = m\n");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		n += snprintf(text + n, sizeof(text) - n, "splitter = %s   ; a comment\n", good[i]);
+	ret = parse(text, &cfg, err, sizeof(err));
+	if (!ASSERT_OK(ret, "splitters: paths and addresses mixed parse")) {
+		printf("#   %s\n", err);
+		return;
+	}
+	ASSERT_EQ(cfg->mysql.nr_splitters, 5, "splitters: all five");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ASSERT_TRUE(!strcmp(cfg->mysql.splitters[i], good[i]),
+			    tname("splitters: '%s' kept as written, in order", good[i]));
+	xlbd_config_free(cfg);
+}
 
 static void test_bad(void)
 {
@@ -573,6 +622,7 @@ int main(void)
 	test_defaults();
 	test_syntax_variants();
 	test_repeats_and_limits();
+	test_splitters();
 	test_bad();
 	test_long_lines();
 	test_exact_messages();

@@ -23,8 +23,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 
 #include "xlb.skel.h"
 #include "config.h"
@@ -398,9 +400,10 @@ static void check_mysql(struct xlbd *d, __u16 port)
 		 "\"role\":\"offline\",\"why\":\"unreachable: ",
 		 node);
 	ASSERT_TRUE(r.body && strstr(r.body, line), "/status: the mysql node");
-	ASSERT_TRUE(r.body && strstr(r.body,
-				     "\"splitters\":[{\"path\":\"/nonexistent/x\\\"y.sock\","
-				     "\"reachable\":false,\"pushes\":1,\"push_errors\":1}]}}"),
+	ASSERT_TRUE(r.body &&
+			    strstr(r.body, "\"splitters\":[{\"path\":\"/nonexistent/x\\\"y.sock\","
+					   "\"reachable\":false,\"pushes\":1,\"push_errors\":1,"
+					   "\"stats\":null}]}}"),
 		    "/status: the splitter");
 	if (!ASSERT_TRUE(r.body && json_parses(r.body), "/status with mysql parses"))
 		printf("# %s\n", r.body ? r.body : "");
@@ -410,6 +413,253 @@ out:
 	d->mysql = NULL;
 	if (fd >= 0)
 		close(fd);
+}
+
+/* ---- a splitter's counters: a fake admin socket over TCP ---- */
+
+struct fake_admin {
+	struct evconnlistener *listener;
+	__u16 port;
+	const char *stats; /* the reply to `show stats`, its empty line included */
+};
+
+static void fake_admin_read(struct bufferevent *bev, void *arg)
+{
+	struct fake_admin *f = arg;
+	struct evbuffer *out = bufferevent_get_output(bev);
+	char *line;
+
+	while ((line = evbuffer_readln(bufferevent_get_input(bev), NULL, EVBUFFER_EOL_LF))) {
+		if (!strcmp(line, "show servers")) /* no rows: nothing to set */
+			evbuffer_add_printf(out, "name\taddress\trole\tlag\n\n");
+		else if (!strcmp(line, "show stats"))
+			evbuffer_add(out, f->stats, strlen(f->stats));
+		else
+			evbuffer_add_printf(out, "ERR: unknown command\n\n");
+		free(line);
+	}
+}
+
+static void fake_admin_event(struct bufferevent *bev, short what, void *arg)
+{
+	(void)what, (void)arg;
+	bufferevent_free(bev);
+}
+
+static void fake_admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+			      int len, void *arg)
+{
+	struct bufferevent *bev =
+		bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
+
+	(void)sa, (void)len;
+	bufferevent_setcb(bev, fake_admin_read, NULL, fake_admin_event, arg);
+	bufferevent_enable(bev, EV_READ);
+}
+
+static int fake_admin_start(struct event_base *base, struct fake_admin *f)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+
+	f->listener = evconnlistener_new_bind(base, fake_admin_accept, f,
+					      LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
+					      (struct sockaddr *)&a, sizeof(a));
+	if (!f->listener ||
+	    getsockname(evconnlistener_get_fd(f->listener), (struct sockaddr *)&a, &len))
+		return -1;
+	f->port = ntohs(a.sin_port);
+	return 0;
+}
+
+static void run_ms(struct event_base *base, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	event_base_loopexit(base, &tv);
+	event_base_dispatch(base);
+}
+
+/* Runs the loop until the splitter has ended n more pushes (3 s at most). */
+static bool wait_pushes(struct event_base *base, const struct splitter *sp, unsigned long n)
+{
+	unsigned long want = splitter_pushes(sp) + n;
+
+	for (int i = 0; i < 300 && splitter_pushes(sp) < want; i++)
+		run_ms(base, 10);
+	return splitter_pushes(sp) >= want;
+}
+
+#define STATS_HEAD                                                                        \
+	"sessions_open 2\nsessions_total 12\nstatements 345\nerrors 3\nauth_failures 1\n" \
+	"protocol_errors 2\ncausal_waits 40\ncausal_fallbacks 4\n"
+
+/*
+ * xlb_sqlproxy_* and /status' "stats" from a splitter reached over TCP (a fake admin socket on
+ * the test's loop) next to one never reached (a Unix path that does not exist): values as the
+ * splitter says them, updated at the next push, kept when a reply is garbage and when the
+ * splitter goes away (then xlb_mysql_splitter_up 0); none for the splitter never reached.
+ */
+static void check_sqlproxy(struct xlbd *d, __u16 port)
+{
+	struct xlbd_mysql cfg = { .present = true, .interval_ms = 100, .user = "monitor" };
+	struct fake_admin f = { .stats = STATS_HEAD "reads.db1 10\nwrites.db1 200\n"
+						    "errors.db1 1\nreads.x\"y 7\nwrites.x\"y 0\n"
+						    "errors.x\"y 0\nnew_thing 5\n\n" };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	const struct splitter *sp;
+	char label[64], line[256];
+	struct response r;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (!ASSERT_TRUE(fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+				 !getsockname(fd, (struct sockaddr *)&a, &len),
+			 "sqlproxy: a closed port for the node") ||
+	    !ASSERT_OK(fake_admin_start(d->base, &f), "sqlproxy: fake admin on TCP"))
+		goto out;
+	cfg.nodes[0] =
+		(struct xlbd_endpoint){ .ip = { .family = AF_INET, .addr = { 127, 0, 0, 1 } },
+					.port = ntohs(a.sin_port) };
+	cfg.nr_nodes = 1;
+	snprintf(label, sizeof(label), "127.0.0.1:%u", f.port);
+	snprintf(cfg.splitters[0], sizeof(cfg.splitters[0]), "%s", label);
+	snprintf(cfg.splitters[1], sizeof(cfg.splitters[1]), "/nonexistent/sqlproxy.sock");
+	cfg.nr_splitters = 2;
+	d->mysql = mysqlmon_start(d->base, &cfg);
+	if (!ASSERT_TRUE(d->mysql, "sqlproxy: the monitor starts"))
+		goto out;
+	sp = mysqlmon_splitter(d->mysql, 0);
+
+	fetch(d->base, port, EVHTTP_REQ_GET, "/metrics", &r);
+	ASSERT_TRUE(r.body && strstr(r.body, "# TYPE xlb_sqlproxy_sessions_open gauge\n") &&
+			    !strstr(r.body, "xlb_sqlproxy_sessions_open{"),
+		    "sqlproxy: before the first push, the families without series");
+	response_free(&r);
+	if (!ASSERT_TRUE(wait_pushes(d->base, sp, 2) && splitter_stats(sp),
+			 "sqlproxy: pushed over TCP, stats kept"))
+		goto out;
+
+	fetch(d->base, port, EVHTTP_REQ_GET, "/metrics", &r);
+	{
+		static const char *const fams[] = {
+			"# TYPE xlb_sqlproxy_sessions_open gauge",
+			"# TYPE xlb_sqlproxy_sessions_total counter",
+			"# TYPE xlb_sqlproxy_statements_total counter",
+			"# TYPE xlb_sqlproxy_errors_total counter",
+			"# TYPE xlb_sqlproxy_auth_failures_total counter",
+			"# TYPE xlb_sqlproxy_protocol_errors_total counter",
+			"# TYPE xlb_sqlproxy_causal_waits_total counter",
+			"# TYPE xlb_sqlproxy_causal_fallbacks_total counter",
+			"# TYPE xlb_sqlproxy_server_queries_total counter",
+			"# TYPE xlb_sqlproxy_server_errors_total counter",
+		};
+		static const struct {
+			const char *fmt;
+			const char *value;
+		} series[] = {
+			{ "xlb_mysql_splitter_up{splitter=\"%s\"}", "1" },
+			{ "xlb_sqlproxy_sessions_open{splitter=\"%s\"}", "2" },
+			{ "xlb_sqlproxy_sessions_total{splitter=\"%s\"}", "12" },
+			{ "xlb_sqlproxy_statements_total{splitter=\"%s\"}", "345" },
+			{ "xlb_sqlproxy_errors_total{splitter=\"%s\"}", "3" },
+			{ "xlb_sqlproxy_auth_failures_total{splitter=\"%s\"}", "1" },
+			{ "xlb_sqlproxy_protocol_errors_total{splitter=\"%s\"}", "2" },
+			{ "xlb_sqlproxy_causal_waits_total{splitter=\"%s\"}", "40" },
+			{ "xlb_sqlproxy_causal_fallbacks_total{splitter=\"%s\"}", "4" },
+			{ "xlb_sqlproxy_server_queries_total{splitter=\"%s\",server=\"db1\","
+			  "kind=\"read\"}",
+			  "10" },
+			{ "xlb_sqlproxy_server_queries_total{splitter=\"%s\",server=\"db1\","
+			  "kind=\"write\"}",
+			  "200" },
+			{ "xlb_sqlproxy_server_errors_total{splitter=\"%s\",server=\"db1\"}", "1" },
+			/* a server name is a label value: escaped */
+			{ "xlb_sqlproxy_server_queries_total{splitter=\"%s\",server=\"x\\\"y\","
+			  "kind=\"read\"}",
+			  "7" },
+		};
+
+		for (size_t i = 0; i < sizeof(fams) / sizeof(fams[0]); i++)
+			ASSERT_TRUE(has_line(&r, fams[i]), tname("sqlproxy: %s", fams[i]));
+		for (size_t i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
+			int n = snprintf(line, sizeof(line), series[i].fmt, label);
+
+			snprintf(line + n, sizeof(line) - n, " %s", series[i].value);
+			if (!ASSERT_TRUE(has_line(&r, line), tname("sqlproxy: %s", line)))
+				printf("# body:\n%s", r.body ? r.body : "");
+		}
+	}
+	ASSERT_TRUE(r.body && !strstr(r.body, "xlb_sqlproxy_sessions_open{splitter=\"/nonexistent"),
+		    "sqlproxy: no series for a splitter never reached");
+	ASSERT_TRUE(r.body && !strstr(r.body, "new_thing"), "sqlproxy: unknown keys skipped");
+	response_free(&r);
+
+	fetch(d->base, port, EVHTTP_REQ_GET, "/status", &r);
+	snprintf(line, sizeof(line), "{\"path\":\"%s\",\"reachable\":true,\"pushes\":", label);
+	ASSERT_TRUE(r.body && strstr(r.body, line), "sqlproxy: /status: the TCP splitter");
+	ASSERT_TRUE(r.body && strstr(r.body, "\"push_errors\":0,\"stats\":{\"sessions_open\":2,"
+					     "\"sessions_total\":12,\"statements\":345,"
+					     "\"errors\":3,\"auth_failures\":1,"
+					     "\"protocol_errors\":2,\"causal_waits\":40,"
+					     "\"causal_fallbacks\":4,\"servers\":[{\"name\":"
+					     "\"db1\",\"reads\":10,\"writes\":200,\"errors\":1},"
+					     "{\"name\":\"x\\\"y\",\"reads\":7,"
+					     "\"writes\":0,\"errors\":0}]}}"),
+		    "sqlproxy: /status: its stats");
+	ASSERT_TRUE(r.body && strstr(r.body, "{\"path\":\"/nonexistent/sqlproxy.sock\","
+					     "\"reachable\":false,"),
+		    "sqlproxy: /status: the splitter not reached");
+	ASSERT_TRUE(r.body && strstr(r.body, "\"stats\":null}]}"),
+		    "sqlproxy: /status: no stats for it");
+	if (!ASSERT_TRUE(r.body && json_parses(r.body), "sqlproxy: /status parses"))
+		printf("# %s\n", r.body ? r.body : "");
+	response_free(&r);
+
+	/* the next push brings the new counters */
+	f.stats = STATS_HEAD "reads.db1 13\nwrites.db1 200\nerrors.db1 1\n\n";
+	wait_pushes(d->base, sp, 2);
+	fetch(d->base, port, EVHTTP_REQ_GET, "/metrics", &r);
+	snprintf(line, sizeof(line),
+		 "xlb_sqlproxy_server_queries_total{splitter=\"%s\",server=\"db1\",kind=\"read\"} "
+		 "13",
+		 label);
+	ASSERT_TRUE(has_line(&r, line), "sqlproxy: updated at the next push");
+	ASSERT_TRUE(r.body && !strstr(r.body, "server=\"x\\\"y\""),
+		    "sqlproxy: a server gone from the reply is gone from the metrics");
+	response_free(&r);
+
+	/* a reply not understood: the last counters stay, the splitter is up */
+	f.stats = "sessions_open lots\n\n";
+	wait_pushes(d->base, sp, 2);
+	fetch(d->base, port, EVHTTP_REQ_GET, "/metrics", &r);
+	ASSERT_TRUE(has_line(&r, line), "sqlproxy: garbage: the last counters kept");
+	snprintf(line, sizeof(line), "xlb_mysql_splitter_up{splitter=\"%s\"} 1", label);
+	ASSERT_TRUE(has_line(&r, line), "sqlproxy: garbage: the splitter is still up");
+	response_free(&r);
+
+	/* gone: up 0, the last counters stay */
+	evconnlistener_free(f.listener);
+	f.listener = NULL;
+	wait_pushes(d->base, sp, 2);
+	fetch(d->base, port, EVHTTP_REQ_GET, "/metrics", &r);
+	snprintf(line, sizeof(line), "xlb_mysql_splitter_up{splitter=\"%s\"} 0", label);
+	ASSERT_TRUE(has_line(&r, line), "sqlproxy: gone: xlb_mysql_splitter_up 0");
+	snprintf(line, sizeof(line),
+		 "xlb_sqlproxy_server_queries_total{splitter=\"%s\",server=\"db1\",kind=\"read\"} "
+		 "13",
+		 label);
+	ASSERT_TRUE(has_line(&r, line), "sqlproxy: gone: the last counters kept");
+	response_free(&r);
+out:
+	mysqlmon_stop(d->mysql);
+	d->mysql = NULL;
+	if (f.listener)
+		evconnlistener_free(f.listener);
+	if (fd >= 0)
+		close(fd);
+	run_ms(d->base, 10);
 }
 
 static void test_http(void)
@@ -489,6 +739,7 @@ static void test_http(void)
 	response_free(&r);
 
 	check_mysql(&e.d, ep.port);
+	check_sqlproxy(&e.d, ep.port);
 
 	fetch(e.d.base, ep.port, EVHTTP_REQ_GET, "/nope", &r);
 	ASSERT_EQ(r.code, 404, "/nope: 404");

@@ -201,6 +201,18 @@ static void test_values(void)
 		    "values: blanks inside stay, around go");
 	ASSERT_TRUE(!strcmp(cfg.users[2].password, "cut"),
 		    "values: ';' after a blank starts a comment");
+	/* the admin socket over TCP, for an xlbd on another machine */
+	{
+		static const char *const tcp[] = { "127.0.0.1:6034", "10.10.0.11:33371",
+						   "[::1]:6034", "[fd00:23::11]:65535" };
+
+		for (size_t k = 0; k < ARRAY_SIZE(tcp); k++) {
+			snprintf(text, sizeof(text), "[proxy]\nadmin = %s\n" MIN, tcp[k]);
+			ret = parse(text, &cfg, err, sizeof(err));
+			ASSERT_TRUE(!ret && !strcmp(cfg.admin, tcp[k]),
+				    tname("values: TCP admin = %s kept as written", tcp[k]));
+		}
+	}
 }
 
 static void test_limits(void)
@@ -257,7 +269,6 @@ static void test_limits(void)
 	free(text);
 }
 
-
 #define LONG100                                                                                    \
 	"0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567" \
 	"890123456789"
@@ -297,9 +308,35 @@ static const struct tap_config_case bad_cases[] = {
 	{ "listen with a protocol", "[proxy]\nlisten = 127.0.0.1:6033/tcp\n", 2,
 	  "bad listen address" },
 	{ "admin empty", "[proxy]\nadmin =\n", 2,
-	  "bad admin '' in [proxy]: expected the path of a Unix socket, at most 107 characters" },
+	  "bad admin '' in [proxy]: expected the path of a Unix socket (1 to 107 characters, no "
+	  "':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
 	{ "admin too long", "[proxy]\nadmin = /run/xlb/" LONG100 "\n", 2,
 	  "bad admin '/run/xlb/0123" },
+	/* what looks like an address must be one, never a file of that name */
+	{ "admin without port", "[proxy]\nadmin = 10.0.0.1\n", 2,
+	  "bad admin '10.0.0.1' in [proxy]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
+	{ "admin host name", "[proxy]\nadmin = localhost:6034\n", 2,
+	  "bad admin 'localhost:6034' in [proxy]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
+	{ "admin port 0", "[proxy]\nadmin = 127.0.0.1:0\n", 2,
+	  "bad admin '127.0.0.1:0' in [proxy]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
+	{ "admin port 65536", "[proxy]\nadmin = 127.0.0.1:65536\n", 2,
+	  "bad admin '127.0.0.1:65536' in [proxy]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
+	{ "admin IPv6 without brackets", "[proxy]\nadmin = ::1:6034\n", 2,
+	  "bad admin '::1:6034' in [proxy]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
+	{ "admin IPv6 without port", "[proxy]\nadmin = [::1]\n", 2,
+	  "bad admin '[::1]' in [proxy]: expected the path of a Unix socket (1 to 107 characters, "
+	  "no ':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
+	{ "admin with a protocol", "[proxy]\nadmin = 127.0.0.1:6034/tcp\n", 2,
+	  "bad admin '127.0.0.1:6034/tcp' in [proxy]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
+	{ "admin path with ':'", "[proxy]\nadmin = /run/a:b.sock\n", 2,
+	  "bad admin '/run/a:b.sock' in [proxy]: expected the path of a Unix socket (1 to 107 "
+	  "characters, no ':') or a numeric ADDR:PORT or [ADDR6]:PORT" },
 	{ "max_lag bare number", "[proxy]\nmax_lag = 5\n", 2,
 	  "bad duration '5' for max_lag in [proxy]: expected a number with ms, s or m, from 1ms "
 	  "to 1h (e.g. 250ms, 1s, 2m)" },

@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "admin.h"
+#include "endpoint.h"
 #include "inifile.h"
 #include "log.h"
 #include "session.h"
@@ -242,7 +243,8 @@ struct admin_conn {
 struct sp_admin {
 	TAILQ_HEAD(, admin_conn) conns;
 	unsigned int nr_conns;
-	dev_t dev; /* the socket file we bound: close removes only that one */
+	bool is_unix; /* else TCP: no file to remove */
+	dev_t dev;    /* the socket file we bound: close removes only that one */
 	ino_t ino;
 };
 
@@ -484,14 +486,47 @@ static int clear_stale(const char *path, const struct sockaddr_un *sun, char *er
 	return 0;
 }
 
-int sp_admin_open(struct sp_proxy *p, char *err, size_t errlen)
+/* A TCP admin: bound and listening, or -errno with the reason. */
+static int open_tcp(const char *where, const struct xlb_endpoint *ep, char *err, size_t errlen)
 {
-	const char *path = p->cfg.admin;
+	struct sockaddr_storage ss;
+	socklen_t len = xlb_endpoint_sockaddr(ep, &ss);
+	int fd, one = 1, ret;
+
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot create a socket: %s", where, strerror(-ret));
+		return ret;
+	}
+	/* a restarted proxy gets its port back while xlbd's last connections are in TIME_WAIT */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		ret = -errno;
+		snprintf(err, errlen,
+			 "%s: cannot bind the admin socket: %s (expected a free port on an address "
+			 "of this machine)",
+			 where, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	if (listen(fd, 16) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot listen: %s", where, strerror(-ret));
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+/* A Unix admin: bound (mode 0600) and listening, or -errno with the reason; a records the
+ * file's identity for sp_admin_close. */
+static int open_unix(const char *path, struct sp_admin *a, char *err, size_t errlen)
+{
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct sp_admin *a = NULL;
 	struct stat st;
 	mode_t old_umask;
-	int fd = -1, ret, e;
+	int fd, ret, e;
 
 	if (!*path || strlen(path) >= sizeof(sun.sun_path)) {
 		snprintf(err, errlen, "%s: bad admin socket path: expected 1 to %zu characters",
@@ -505,18 +540,11 @@ int sp_admin_open(struct sp_proxy *p, char *err, size_t errlen)
 	ret = clear_stale(path, &sun, err, errlen);
 	if (ret)
 		return ret;
-
-	a = calloc(1, sizeof(*a));
-	if (!a) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	TAILQ_INIT(&a->conns);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot create a socket: %s", path, strerror(-ret));
-		goto out;
+		return ret;
 	}
 	/* bind creates the file with the umask applied: 0600 from its first moment, never a
 	 * window in which another user could connect */
@@ -525,9 +553,9 @@ int sp_admin_open(struct sp_proxy *p, char *err, size_t errlen)
 	e = errno;
 	umask(old_umask);
 	if (ret < 0) {
-		ret = -e;
 		snprintf(err, errlen, "%s: cannot bind the admin socket: %s", path, strerror(e));
-		goto out;
+		close(fd);
+		return -e;
 	}
 	if (stat(path, &st) == 0) {
 		a->dev = st.st_dev;
@@ -537,24 +565,55 @@ int sp_admin_open(struct sp_proxy *p, char *err, size_t errlen)
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot listen: %s", path, strerror(-ret));
 		unlink(path);
-		goto out;
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+int sp_admin_open(struct sp_proxy *p, char *err, size_t errlen)
+{
+	const char *where = p->cfg.admin;
+	struct xlb_endpoint ep;
+	struct sp_admin *a;
+	int fd;
+
+	/* the config checked it already; a struct filled by hand (the tests) may still be bad */
+	if (xlb_endpoint_parse(where, &ep) < 0) {
+		if (*where == '/' || !*where) {
+			snprintf(err, errlen,
+				 "%s: bad admin socket path: expected 1 to %d characters", where,
+				 XLB_UNIX_PATH_MAX);
+			return -ENAMETOOLONG;
+		}
+		snprintf(err, errlen, "bad admin '%s': expected " XLB_ENDPOINT_EXPECTED, where);
+		return -EINVAL;
+	}
+	a = calloc(1, sizeof(*a));
+	if (!a) {
+		snprintf(err, errlen, "%s: out of memory", where);
+		return -ENOMEM;
+	}
+	TAILQ_INIT(&a->conns);
+	a->is_unix = xlb_endpoint_is_unix(&ep);
+	fd = a->is_unix ? open_unix(where, a, err, errlen) : open_tcp(where, &ep, err, errlen);
+	if (fd < 0) {
+		free(a);
+		return fd;
 	}
 	p->admin = a;
 	p->admin_listener = evconnlistener_new(
 		p->base, admin_accept, p, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 	if (!p->admin_listener) {
-		ret = -ENOMEM;
-		snprintf(err, errlen, "%s: cannot listen with libevent", path);
+		snprintf(err, errlen, "%s: cannot listen with libevent", where);
 		p->admin = NULL;
-		unlink(path);
-		goto out;
+		if (a->is_unix)
+			unlink(where);
+		close(fd);
+		free(a);
+		return -ENOMEM;
 	}
 	return 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	free(a);
-	return ret;
 }
 
 void sp_admin_close(struct sp_proxy *p)
@@ -571,7 +630,8 @@ void sp_admin_close(struct sp_proxy *p)
 	while (!TAILQ_EMPTY(&a->conns))
 		conn_free(TAILQ_FIRST(&a->conns));
 	/* another proxy may have taken the path since (after ours looked stale to it) */
-	if (stat(p->cfg.admin, &st) == 0 && st.st_dev == a->dev && st.st_ino == a->ino)
+	if (a->is_unix && stat(p->cfg.admin, &st) == 0 && st.st_dev == a->dev &&
+	    st.st_ino == a->ino)
 		unlink(p->cfg.admin);
 	free(a);
 	p->admin = NULL;

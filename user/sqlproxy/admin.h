@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The admin socket: a Unix stream socket at cfg.admin, mode 0600, through which xlbd (and an
- * operator with socat) reads the proxy's state and sets server roles and lag.
+ * The admin socket, through which xlbd (and an operator with socat) reads the proxy's state
+ * and sets server roles and lag: a Unix stream socket at cfg.admin, mode 0600, or, when
+ * cfg.admin is an ADDR:PORT (user/lib/endpoint.h), a TCP socket there, for an xlbd on another
+ * machine. The same protocol over both. TCP has no authentication (a Unix socket has its file
+ * mode): it belongs on a private or management address only, and the config says so.
  *
  * Protocol, HAProxy's runtime-API convention: one command a line (at most SP_ADMIN_LINE_MAX
  * bytes; a longer one gets an error reply and the connection is closed), each reply one or
@@ -36,10 +39,11 @@ struct evbuffer;
 #define SP_ADMIN_LINE_MAX 1024 /* bytes in a command, without its newline */
 
 /*
- * Listens on p->cfg.admin with p->base, into p->admin_listener. Creates the socket's parent
- * directory if missing (0755), replaces a stale socket that nobody answers on, and refuses
- * one that answers (another xlb-sqlproxy) or a path that is not a socket. Returns 0, or
- * -errno with a one-line reason in err.
+ * Listens on p->cfg.admin with p->base, into p->admin_listener. A path: creates the socket's
+ * parent directory if missing (0755), replaces a stale socket that nobody answers on, and
+ * refuses one that answers (another xlb-sqlproxy) or a path that is not a socket. An
+ * ADDR:PORT: binds it (SO_REUSEADDR; a port in use by a live listener is refused by bind).
+ * Returns 0, or -errno with a one-line reason in err.
  */
 int sp_admin_open(struct sp_proxy *p, char *err, size_t errlen);
 

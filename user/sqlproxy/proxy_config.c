@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 
 #include "addr.h"
+#include "endpoint.h"
 #include "inifile.h"
 #include "proxy_config.h"
 
@@ -79,14 +79,12 @@ static int proxy_listen(struct xlb_ini *ini, const char *v)
 static int proxy_admin(struct xlb_ini *ini, const char *v)
 {
 	struct sp_config *cfg = &ctx_of(ini)->cfg;
-	const size_t max = sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1;
+	struct xlb_endpoint ep;
 
-	if (!*v || strlen(v) > max)
+	/* admin.c parses it again when it opens the socket: the text is what the config holds */
+	if (xlb_endpoint_parse(v, &ep) < 0)
 		return xlb_ini_fail(
-			ini,
-			"bad admin '%s' in [proxy]: expected the path of a Unix socket, "
-			"at most %zu characters",
-			v, max);
+			ini, "bad admin '%s' in [proxy]: expected " XLB_ENDPOINT_EXPECTED, v);
 	snprintf(cfg->admin, sizeof(cfg->admin), "%s", v);
 	return 0;
 }

@@ -6,8 +6,15 @@
  *
  * [proxy]                        optional, at most once; every key has a default
  *   listen = ADDR:PORT           clients connect here; default 127.0.0.1:6033
- *   admin = PATH                 the admin socket (admin.h), mode 0600; at most 107
- *                                characters (sockaddr_un); default /run/xlb/sqlproxy.sock
+ *   admin = PATH | ADDR:PORT     the admin socket (admin.h): a Unix socket at PATH, mode
+ *                                0600 (1 to 107 characters, sockaddr_un), or a TCP socket
+ *                                on a numeric ADDR:PORT or [ADDR6]:PORT, so that xlbd on
+ *                                another machine can drive the proxy (grammar in
+ *                                user/lib/endpoint.h); default /run/xlb/sqlproxy.sock.
+ *                                A TCP admin has NO authentication: whoever reaches the port
+ *                                may change the servers' roles. Bind it only to a private or
+ *                                management address that only xlbd's machine can reach
+ *                                (and firewall it), never to a public one or 0.0.0.0
  *   max_lag = DURATION           replicas further behind serve no reads; default 5s
  *   causal_reads = BOOL          a session never reads older data than its own last write;
  *                                default off

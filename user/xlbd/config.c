@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "endpoint.h"
 #include "inifile.h"
 
 enum section {
@@ -393,15 +394,16 @@ static int mysql_splitter(struct xlb_ini *ini, const char *v)
 {
 	struct parse_ctx *ctx = ctx_of(ini);
 	struct xlbd_mysql *m = &ctx->cfg->mysql;
+	struct xlb_endpoint ep, other;
 
-	if (!*v || strlen(v) >= XLBD_SOCK_PATH_LEN)
-		return xlb_ini_fail(
-			ini,
-			"bad splitter '%s' in [mysql]: expected the path of a splitter's admin "
-			"socket, at most %d characters",
-			v, XLBD_SOCK_PATH_LEN - 1);
+	if (xlb_endpoint_parse(v, &ep) < 0)
+		return xlb_ini_fail(ini,
+				    "bad splitter '%s' in [mysql]: expected " XLB_ENDPOINT_EXPECTED
+				    " (a splitter's admin)",
+				    v);
+	/* the same socket however written: [::1]:9 and [0::1]:9 are one */
 	for (unsigned int i = 0; i < m->nr_splitters; i++)
-		if (!strcmp(m->splitters[i], v))
+		if (!xlb_endpoint_parse(m->splitters[i], &other) && xlb_endpoint_equal(&other, &ep))
 			return xlb_ini_fail(
 				ini,
 				"duplicate splitter '%s' in [mysql] (also at line %u): expected "

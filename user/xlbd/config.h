@@ -26,7 +26,11 @@
  *   - no two VIPs share an address, no VIP lists a backend twice; a backend may be of the
  *     other address family than its VIP (as with `xlb backend add`);
  *   - paths (PASSWORD_FILE, password_file, splitter) are kept as written; relative ones are
- *     resolved by whoever opens them, from xlbd's working directory.
+ *     resolved by whoever opens them, from xlbd's working directory;
+ *   - [mysql] splitter = is a splitter's admin socket (`admin =` of its [proxy]): the path of
+ *     a Unix socket, or a numeric ADDR:PORT or [ADDR6]:PORT for one on another machine
+ *     (grammar in user/lib/endpoint.h); it may repeat, mixing both; no two name the same
+ *     socket. It is kept as written: it is the metrics' `splitter` label.
  */
 #ifndef XLBD_CONFIG_H
 #define XLBD_CONFIG_H
@@ -44,7 +48,8 @@
 /* Any string value, with the NUL: libinih's 200-byte line buffer bounds every value, so a
  * value that parsed is never cut here. */
 #define XLBD_VALUE_LEN 200
-/* A splitter's admin socket path must fit sockaddr_un.sun_path. */
+/* A splitter's admin socket as written: a path must fit sockaddr_un.sun_path, and an
+ * "[ADDR6]:PORT" is shorter. */
 #define XLBD_SOCK_PATH_LEN 108
 #define XLBD_MAX_INTERFACES 16
 #define XLBD_MAX_MYSQL_NODES 16
@@ -124,7 +129,7 @@ struct xlbd_mysql {
 	char user[XLBD_VALUE_LEN];
 	char password_file[XLBD_VALUE_LEN]; /* "" for none */
 	unsigned int interval_ms;
-	char splitters[XLBD_MAX_SPLITTERS][XLBD_SOCK_PATH_LEN];
+	char splitters[XLBD_MAX_SPLITTERS][XLBD_SOCK_PATH_LEN]; /* PATH or ADDR:PORT, as written */
 	unsigned int nr_splitters;
 };
 

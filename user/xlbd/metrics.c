@@ -374,6 +374,90 @@ static __u64 stat_of(const struct xlb_stats *st, enum stat_field f)
 				   : st->drops;
 }
 
+/* The splitters' own counters (`show stats`), in splitter_counter order. */
+static const struct {
+	const char *name, *type, *help;
+} sqlproxy_series[SPLITTER_NR_COUNTERS] = {
+	/* not xlb_sqlproxy_sessions: OpenMetrics would read it as the family of the counter
+	 * xlb_sqlproxy_sessions_total */
+	[SPLITTER_SESSIONS_OPEN] = { "xlb_sqlproxy_sessions_open", "gauge",
+				     "Client sessions open on the splitter." },
+	[SPLITTER_SESSIONS_TOTAL] = { "xlb_sqlproxy_sessions_total", "counter",
+				      "Client sessions the splitter accepted." },
+	[SPLITTER_STATEMENTS] = { "xlb_sqlproxy_statements_total", "counter",
+				  "Client commands the splitter handled." },
+	[SPLITTER_ERRORS] = { "xlb_sqlproxy_errors_total", "counter",
+			      "ERR packets the splitter itself sent to clients." },
+	[SPLITTER_AUTH_FAILURES] = { "xlb_sqlproxy_auth_failures_total", "counter",
+				     "Client logins refused: unknown user or wrong password." },
+	[SPLITTER_PROTOCOL_ERRORS] = { "xlb_sqlproxy_protocol_errors_total", "counter",
+				       "Client sessions closed for malformed input." },
+	[SPLITTER_CAUSAL_WAITS] = { "xlb_sqlproxy_causal_waits_total", "counter",
+				    "Replica reads that first waited for the session's last "
+				    "write." },
+	[SPLITTER_CAUSAL_FALLBACKS] = { "xlb_sqlproxy_causal_fallbacks_total", "counter",
+					"Reads sent to the primary: the replica was not there in "
+					"time." },
+};
+
+/* The splitters' counters, from the last `show stats` that parsed: none before the first,
+ * the last ones (next to xlb_mysql_splitter_up 0) while a splitter cannot be reached. */
+static void render_sqlproxy_metrics(const struct mysqlmon *mon, struct evbuffer *b)
+{
+	static const char *const kinds[] = { "read", "write" };
+	unsigned int splitters = mysqlmon_nr_splitters(mon);
+	char label[2 * XLBD_SOCK_PATH_LEN], server[2 * SPLITTER_NAME_LEN];
+
+	for (int c = 0; c < SPLITTER_NR_COUNTERS; c++) {
+		prom_head(b, sqlproxy_series[c].name, sqlproxy_series[c].type,
+			  sqlproxy_series[c].help);
+		for (unsigned int i = 0; i < splitters; i++) {
+			const struct splitter *sp = mysqlmon_splitter(mon, i);
+			const struct splitter_stats *st = splitter_stats(sp);
+
+			if (!st)
+				continue;
+			esc_label(label, sizeof(label), splitter_name(sp));
+			evbuffer_add_printf(b, "%s{splitter=\"%s\"} %lu\n", sqlproxy_series[c].name,
+					    label, st->counters[c]);
+		}
+	}
+	prom_head(b, "xlb_sqlproxy_server_queries_total", "counter",
+		  "Statements the splitter sent to the server, by kind (read or write).");
+	for (unsigned int i = 0; i < splitters; i++) {
+		const struct splitter *sp = mysqlmon_splitter(mon, i);
+		const struct splitter_stats *st = splitter_stats(sp);
+
+		esc_label(label, sizeof(label), splitter_name(sp));
+		for (unsigned int k = 0; st && k < st->nr_servers; k++) {
+			const struct splitter_server_stats *sv = &st->servers[k];
+
+			esc_label(server, sizeof(server), sv->name);
+			for (int w = 0; w < 2; w++)
+				evbuffer_add_printf(
+					b,
+					"xlb_sqlproxy_server_queries_total{splitter=\"%s\","
+					"server=\"%s\",kind=\"%s\"} %lu\n",
+					label, server, kinds[w], w ? sv->writes : sv->reads);
+		}
+	}
+	prom_head(b, "xlb_sqlproxy_server_errors_total", "counter",
+		  "Connections of the splitter to the server that failed or broke.");
+	for (unsigned int i = 0; i < splitters; i++) {
+		const struct splitter *sp = mysqlmon_splitter(mon, i);
+		const struct splitter_stats *st = splitter_stats(sp);
+
+		esc_label(label, sizeof(label), splitter_name(sp));
+		for (unsigned int k = 0; st && k < st->nr_servers; k++) {
+			esc_label(server, sizeof(server), st->servers[k].name);
+			evbuffer_add_printf(b,
+					    "xlb_sqlproxy_server_errors_total{splitter=\"%s\","
+					    "server=\"%s\"} %lu\n",
+					    label, server, st->servers[k].errors);
+		}
+	}
+}
+
 /* The [mysql] monitor's series; the nodes appear once the first round has ended. */
 static void render_mysql_metrics(const struct mysqlmon *mon, struct evbuffer *b)
 {
@@ -413,7 +497,7 @@ static void render_mysql_metrics(const struct mysqlmon *mon, struct evbuffer *b)
 	for (unsigned int i = 0; i < splitters; i++) {
 		const struct splitter *sp = mysqlmon_splitter(mon, i);
 
-		esc_label(path, sizeof(path), splitter_path(sp));
+		esc_label(path, sizeof(path), splitter_name(sp));
 		if (splitter_pushes(sp))
 			evbuffer_add_printf(b, "xlb_mysql_splitter_up{splitter=\"%s\"} %d\n", path,
 					    splitter_reachable(sp));
@@ -423,11 +507,12 @@ static void render_mysql_metrics(const struct mysqlmon *mon, struct evbuffer *b)
 	for (unsigned int i = 0; i < splitters; i++) {
 		const struct splitter *sp = mysqlmon_splitter(mon, i);
 
-		esc_label(path, sizeof(path), splitter_path(sp));
+		esc_label(path, sizeof(path), splitter_name(sp));
 		evbuffer_add_printf(b,
 				    "xlb_mysql_splitter_push_errors_total{splitter=\"%s\"} %lu\n",
 				    path, splitter_push_errors(sp));
 	}
+	render_sqlproxy_metrics(mon, b);
 }
 
 static void render_metrics(struct xlbd_metrics *m, struct evbuffer *b)
@@ -573,6 +658,29 @@ static void render_backend(struct evbuffer *b, const struct be_row *r)
 		evbuffer_add(b, "\"last_latency_seconds\":null}}", 29);
 }
 
+/* A splitter's "stats": null before its first `show stats` that parsed, else the last. */
+static void render_sqlproxy_status(const struct splitter_stats *st, struct evbuffer *b)
+{
+	evbuffer_add(b, "\"stats\":", 8);
+	if (!st) {
+		evbuffer_add(b, "null", 4);
+		return;
+	}
+	for (int c = 0; c < SPLITTER_NR_COUNTERS; c++)
+		evbuffer_add_printf(b, "%s\"%s\":%lu", c ? "," : "{", splitter_counter_key(c),
+				    st->counters[c]);
+	evbuffer_add(b, ",\"servers\":[", 12);
+	for (unsigned int k = 0; k < st->nr_servers; k++) {
+		const struct splitter_server_stats *sv = &st->servers[k];
+
+		evbuffer_add_printf(b, "%s{\"name\":", k ? "," : "");
+		json_str(b, sv->name);
+		evbuffer_add_printf(b, ",\"reads\":%lu,\"writes\":%lu,\"errors\":%lu}", sv->reads,
+				    sv->writes, sv->errors);
+	}
+	evbuffer_add(b, "]}", 2);
+}
+
 /* "mysql": null without the monitor, else its nodes and splitters. */
 static void render_mysql_status(const struct mysqlmon *mon, struct evbuffer *b)
 {
@@ -619,12 +727,14 @@ static void render_mysql_status(const struct mysqlmon *mon, struct evbuffer *b)
 		const struct splitter *sp = mysqlmon_splitter(mon, i);
 
 		evbuffer_add_printf(b, "%s{\"path\":", i ? "," : "");
-		json_str(b, splitter_path(sp));
-		evbuffer_add_printf(b, ",\"reachable\":%s,\"pushes\":%lu,\"push_errors\":%lu}",
+		json_str(b, splitter_name(sp));
+		evbuffer_add_printf(b, ",\"reachable\":%s,\"pushes\":%lu,\"push_errors\":%lu,",
 				    !splitter_pushes(sp)     ? "null"
 				    : splitter_reachable(sp) ? "true"
 							     : "false",
 				    splitter_pushes(sp), splitter_push_errors(sp));
+		render_sqlproxy_status(splitter_stats(sp), b);
+		evbuffer_add(b, "}", 1);
 	}
 	evbuffer_add(b, "]}", 2);
 }

@@ -4,7 +4,10 @@
  *   GET /metrics  Prometheus text exposition format 0.0.4
  *   GET /status   the same information as one JSON object, plus the config file and the time
  *                 of the last reload (what `xlb status` shows of the daemon), and under
- *                 "mysql" the monitored MariaDB nodes and splitters (null without [mysql])
+ *                 "mysql" the monitored MariaDB nodes and splitters (null without [mysql]);
+ *                 each splitter {"path": its admin as configured, "reachable", "pushes",
+ *                 "push_errors", "stats": null or {the `show stats` counters by key,
+ *                 "servers": [{"name", "reads", "writes", "errors"}]}}
  * Other paths get 404, other methods 405. HEAD works wherever GET does.
  *
  * Series (all names prefixed xlb_; `vip` is the config's VIP name when the config has the VIP,
@@ -25,8 +28,9 @@
  *   xlb_flows                       gauge, entries in both flow tables (see below)
  *   xlb_flows_capacity              gauge, max entries of both flow tables
  *   xlb_config_reload_timestamp_seconds  gauge, Unix time of the last (re)load, 0 for never
- * With a [mysql] section (`node` is "ADDR:PORT" as configured, `splitter` the admin socket's
- * path; the node series once the monitor's first round has ended):
+ * With a [mysql] section (`node` is "ADDR:PORT" as configured, `splitter` the splitter's admin
+ * as configured: a Unix socket path or "ADDR:PORT"; the node series once the monitor's first
+ * round has ended):
  *   xlb_mysql_node_up{node}                      gauge, 1 when the last check answered
  *   xlb_mysql_node_role{node,role="primary|replica|offline"}  gauge, 1 for the role pushed to
  *                                                the splitters, 0 for the others
@@ -34,6 +38,23 @@
  *   xlb_mysql_splitter_up{splitter}              gauge, 1 when the last push got through (after
  *                                                the first push)
  *   xlb_mysql_splitter_push_errors_total{splitter}  counter, pushes that failed or were refused
+ * and each splitter's own counters, its `show stats` read at the end of every push (`server` is
+ * the splitter's [server NAME]):
+ *   xlb_sqlproxy_sessions_open{splitter}                 gauge, client sessions open
+ *   xlb_sqlproxy_sessions_total{splitter}                counter, client sessions accepted
+ *   xlb_sqlproxy_statements_total{splitter}              counter, client commands handled
+ *   xlb_sqlproxy_errors_total{splitter}                  counter, ERR packets of its own
+ *   xlb_sqlproxy_auth_failures_total{splitter}           counter, logins refused
+ *   xlb_sqlproxy_protocol_errors_total{splitter}         counter, sessions closed for bad input
+ *   xlb_sqlproxy_causal_waits_total{splitter}            counter, reads that waited for a write
+ *   xlb_sqlproxy_causal_fallbacks_total{splitter}        counter, such reads sent to the primary
+ *   xlb_sqlproxy_server_queries_total{splitter,server,kind="read|write"}  counter, statements
+ *                                                sent to the server, by the route they took
+ *   xlb_sqlproxy_server_errors_total{splitter,server}    counter, its connections that failed
+ *       A splitter not reached yet (no `show stats` understood) has none of these. One that
+ *       cannot be reached any more keeps its last values, next to xlb_mysql_splitter_up 0: a
+ *       counter that vanished would read as a reset; the up series says they are stale. A
+ *       reply not understood also keeps the last values (and is logged once).
  *
  * Counting the flow tables walks them (there is no entry count in a BPF hash map): about
  * 400 ms for 1M entries here. A scrape counts synchronously while the last count took under

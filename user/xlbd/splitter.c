@@ -5,10 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "addr.h"
+#include "endpoint.h"
 #include "log.h"
 #include "splitter.h"
 
@@ -22,13 +23,15 @@
 
 enum state {
 	ST_IDLE,
-	ST_SHOW, /* `show servers` sent, reading its reply */
-	ST_SET,	 /* cmds[next_cmd - 1] sent, reading its reply */
+	ST_SHOW,  /* `show servers` sent, reading its reply */
+	ST_SET,	  /* cmds[next_cmd - 1] sent, reading its reply */
+	ST_STATS, /* `show stats` sent, reading its reply */
 };
 
 struct splitter {
 	struct event_base *base;
-	char path[XLBD_SOCK_PATH_LEN];
+	char name[XLBD_SOCK_PATH_LEN]; /* as configured */
+	struct xlb_endpoint ep;
 	struct bufferevent *bev;
 	struct event *deadline;
 	enum state state;
@@ -44,6 +47,10 @@ struct splitter {
 	unsigned int nr_cmds, nr_promotions, next_cmd;
 	char promotions[XLBD_MAX_MYSQL_NODES][CMD_LEN];
 	bool answered_err;
+	/* `show stats` of the push under way: parsed line by line, kept only when all parsed */
+	struct splitter_stats cur;
+	bool stats_bad;
+	char stats_why[ERR_LEN];
 	/* the next push, when one was asked for while this one ran */
 	bool queued;
 	struct splitter_node queued_nodes[XLBD_MAX_MYSQL_NODES];
@@ -53,9 +60,12 @@ struct splitter {
 	bool said_down;
 	bool said_unlisted[XLBD_MAX_MYSQL_NODES];
 	char said_err[ERR_LEN];
+	char said_stats[ERR_LEN];
 	/* counters */
 	bool reachable;
 	unsigned long pushes, errors;
+	bool have_stats;
+	struct splitter_stats stats; /* the last `show stats` that parsed */
 };
 
 static void push_start(struct splitter *s, const struct splitter_node *nodes, unsigned int n,
@@ -81,10 +91,10 @@ static void push_end(struct splitter *s, bool reached, const char *why)
 		s->errors++;
 	if (!reached && !s->said_down) {
 		pr_warn("splitter %s: cannot push roles: %s; retrying every interval (said once)\n",
-			s->path, why);
+			s->name, why);
 		s->said_down = true;
 	} else if (reached && s->said_down) {
-		pr_info("splitter %s: reachable again\n", s->path);
+		pr_info("splitter %s: reachable again\n", s->name);
 		s->said_down = false;
 	}
 	if (reached && !s->answered_err)
@@ -97,7 +107,7 @@ static void push_end(struct splitter *s, bool reached, const char *why)
 
 static void send_line(struct splitter *s, const char *line)
 {
-	pr_debug("splitter %s: > %s\n", s->path, line);
+	pr_debug("splitter %s: > %s\n", s->name, line);
 	if (bufferevent_write(s->bev, line, strlen(line)) || bufferevent_write(s->bev, "\n", 1))
 		push_end(s, false, "out of memory");
 }
@@ -108,7 +118,11 @@ static void next_cmd(struct splitter *s)
 	const char *cmd;
 
 	if (s->next_cmd == s->nr_cmds + s->nr_promotions) {
-		push_end(s, true, "");
+		/* the roles are in; the counters last, so that they never delay a role */
+		splitter_stats_init(&s->cur);
+		s->stats_bad = false;
+		s->state = ST_STATS;
+		send_line(s, "show stats");
 		return;
 	}
 	cmd = s->next_cmd < s->nr_cmds ? s->cmds[s->next_cmd]
@@ -116,7 +130,7 @@ static void next_cmd(struct splitter *s)
 	s->next_cmd++;
 	s->state = ST_SET;
 	if (!strncmp(cmd, "set server ", 11) && strstr(cmd, " role "))
-		pr_info("splitter %s: %s\n", s->path, cmd);
+		pr_info("splitter %s: %s\n", s->name, cmd);
 	send_line(s, cmd);
 }
 
@@ -216,7 +230,7 @@ static void servers_listed(struct splitter *s)
 		if (s->said_unlisted[i])
 			continue;
 		mysql_format_endpoint(&s->nodes[i].addr, addr, sizeof(addr));
-		pr_info("splitter %s: has no server at %s; skipping it (said once)\n", s->path,
+		pr_info("splitter %s: has no server at %s; skipping it (said once)\n", s->name,
 			addr);
 		s->said_unlisted[i] = true;
 	}
@@ -260,9 +274,36 @@ static void set_answer(struct splitter *s, const char *line)
 	s->answered_err = true;
 	/* the same refusal every interval is said once */
 	if (strcmp(s->said_err, line)) {
-		pr_warn("splitter %s: '%s' refused: %s\n", s->path, cmd, line);
+		pr_warn("splitter %s: '%s' refused: %s\n", s->name, cmd, line);
 		snprintf(s->said_err, sizeof(s->said_err), "%s", line);
 	}
+}
+
+static void stats_line(struct splitter *s, const char *line)
+{
+	/* the first error is the one said; the rest of the reply is read and dropped */
+	if (!s->stats_bad &&
+	    splitter_stats_line(&s->cur, line, s->stats_why, sizeof(s->stats_why)) < 0)
+		s->stats_bad = true;
+}
+
+/* The end of `show stats`, and of the push: the roles got through whatever the stats say. */
+static void stats_done(struct splitter *s)
+{
+	if (!s->stats_bad && splitter_stats_end(&s->cur, s->stats_why, sizeof(s->stats_why)) < 0)
+		s->stats_bad = true;
+	if (!s->stats_bad) {
+		s->stats = s->cur;
+		s->have_stats = true;
+		s->said_stats[0] = '\0';
+	} else if (strcmp(s->said_stats, s->stats_why)) {
+		/* the metrics keep the last counters that parsed */
+		pr_warn("splitter %s: `show stats` not understood: %s; keeping the last counters "
+			"(said once)\n",
+			s->name, s->stats_why);
+		snprintf(s->said_stats, sizeof(s->said_stats), "%s", s->stats_why);
+	}
+	push_end(s, true, "");
 }
 
 static void on_read(struct bufferevent *bev, void *ctx)
@@ -285,12 +326,16 @@ static void on_read(struct bufferevent *bev, void *ctx)
 				push_end(s, false, "empty reply to `show servers`");
 			else if (s->state == ST_SHOW)
 				servers_listed(s);
+			else if (s->state == ST_STATS)
+				stats_done(s);
 			else
 				next_cmd(s);
 			continue;
 		}
 		if (s->state == ST_SHOW)
 			show_line(s, line);
+		else if (s->state == ST_STATS)
+			stats_line(s, line);
 		else if (!s->in_reply)
 			set_answer(s, line);
 		free(line);
@@ -321,18 +366,23 @@ static void on_deadline(evutil_socket_t fd, short what, void *ctx)
 	push_end(s, false, "no answer in time");
 }
 
-static int connect_unix(const char *path)
+/*
+ * A non-blocking connection to the admin socket. A Unix socket connects at once or not at all
+ * (EAGAIN, a full backlog, is retried at the next push like any other failure); TCP is
+ * EINPROGRESS, and its outcome comes as the first write or read (an error event, or the
+ * push's deadline for a SYN nobody answers).
+ */
+static int connect_admin(const struct xlb_endpoint *ep)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_storage ss;
+	socklen_t len = xlb_endpoint_sockaddr(ep, &ss);
 	int fd, err;
 
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	/* a Unix socket connects at once or not at once: EAGAIN is a full backlog, retried
-	 * at the next push like any other failure */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0 ||
+	    (errno == EINPROGRESS && !xlb_endpoint_is_unix(ep)))
 		return fd;
 	err = -errno;
 	close(fd);
@@ -353,7 +403,7 @@ static void push_start(struct splitter *s, const struct splitter_node *nodes, un
 	memset(s->listed, 0, sizeof(s->listed));
 	s->have_header = s->in_reply = s->answered_err = false;
 	s->nr_cmds = s->nr_promotions = s->next_cmd = 0;
-	fd = connect_unix(s->path);
+	fd = connect_admin(&s->ep);
 	if (fd < 0) {
 		snprintf(why, sizeof(why), "cannot connect: %s", strerror(-fd));
 		push_end(s, false, why);
@@ -387,14 +437,18 @@ void splitter_push(struct splitter *s, const struct splitter_node *nodes, unsign
 	push_start(s, nodes, n, timeout_ms);
 }
 
-struct splitter *splitter_new(struct event_base *base, const char *path)
+struct splitter *splitter_new(struct event_base *base, const char *admin)
 {
 	struct splitter *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
+	if (strlen(admin) >= sizeof(s->name) || xlb_endpoint_parse(admin, &s->ep) < 0) {
+		free(s);
+		return NULL;
+	}
 	s->base = base;
-	snprintf(s->path, sizeof(s->path), "%s", path);
+	snprintf(s->name, sizeof(s->name), "%s", admin);
 	s->deadline = evtimer_new(base, on_deadline, s);
 	if (!s->deadline) {
 		free(s);
@@ -413,9 +467,14 @@ void splitter_free(struct splitter *s)
 	free(s);
 }
 
-const char *splitter_path(const struct splitter *s)
+const char *splitter_name(const struct splitter *s)
 {
-	return s->path;
+	return s->name;
+}
+
+const struct splitter_stats *splitter_stats(const struct splitter *s)
+{
+	return s->have_stats ? &s->stats : NULL;
 }
 
 bool splitter_reachable(const struct splitter *s)
@@ -436,4 +495,167 @@ unsigned long splitter_pushes(const struct splitter *s)
 bool splitter_busy(const struct splitter *s)
 {
 	return s->state != ST_IDLE;
+}
+
+/* ---- `show stats` ---- */
+
+static const char *const counter_keys[SPLITTER_NR_COUNTERS] = {
+	[SPLITTER_SESSIONS_OPEN] = "sessions_open",
+	[SPLITTER_SESSIONS_TOTAL] = "sessions_total",
+	[SPLITTER_STATEMENTS] = "statements",
+	[SPLITTER_ERRORS] = "errors",
+	[SPLITTER_AUTH_FAILURES] = "auth_failures",
+	[SPLITTER_PROTOCOL_ERRORS] = "protocol_errors",
+	[SPLITTER_CAUSAL_WAITS] = "causal_waits",
+	[SPLITTER_CAUSAL_FALLBACKS] = "causal_fallbacks",
+};
+
+/* The per-server fields, "FIELD.NAME", in struct splitter_server_stats' seen bits. */
+static const char *const server_fields[] = { "reads", "writes", "errors" };
+#define NR_SERVER_FIELDS (sizeof(server_fields) / sizeof(server_fields[0]))
+
+const char *splitter_counter_key(enum splitter_counter c)
+{
+	return c < SPLITTER_NR_COUNTERS ? counter_keys[c] : "?";
+}
+
+void splitter_stats_init(struct splitter_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+}
+
+static unsigned long *server_field(struct splitter_server_stats *sv, unsigned int f)
+{
+	return f == 0 ? &sv->reads : f == 1 ? &sv->writes : &sv->errors;
+}
+
+/* "FIELD.NAME VALUE" of a server. */
+static int server_line(struct splitter_stats *st, unsigned int f, const char *name, unsigned long v,
+		       const char *line, char *why, size_t whylen)
+{
+	struct splitter_server_stats *sv = NULL;
+
+	if (!good_name(name)) {
+		snprintf(why, whylen, "bad server name in '%.64s': expected 1 to %d characters",
+			 line, SERVER_NAME_LEN - 1);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < st->nr_servers && !sv; i++)
+		if (!strcmp(st->servers[i].name, name))
+			sv = &st->servers[i];
+	if (!sv) {
+		if (st->nr_servers == SPLITTER_MAX_SERVERS) {
+			snprintf(why, whylen, "more than %d servers", SPLITTER_MAX_SERVERS);
+			return -EINVAL;
+		}
+		sv = &st->servers[st->nr_servers++];
+		snprintf(sv->name, sizeof(sv->name), "%s", name);
+	}
+	if (sv->seen & (1u << f)) {
+		snprintf(why, whylen, "%s.%s given twice", server_fields[f], name);
+		return -EINVAL;
+	}
+	sv->seen |= 1u << f;
+	*server_field(sv, f) = v;
+	return 0;
+}
+
+int splitter_stats_line(struct splitter_stats *st, const char *line, char *why, size_t whylen)
+{
+	char key[SPLITTER_NAME_LEN + 32];
+	const char *sp = strchr(line, ' '), *dot;
+	unsigned long v;
+	size_t klen;
+
+	if (!strncmp(line, "ERR", 3)) {
+		snprintf(why, whylen, "the splitter answered '%.160s'", line);
+		return -EINVAL;
+	}
+	klen = sp ? (size_t)(sp - line) : 0;
+	if (!sp || !klen || klen >= sizeof(key)) {
+		snprintf(why, whylen, "'%.64s' is not a line KEY VALUE", line);
+		return -EINVAL;
+	}
+	if (xlb_parse_uint(sp + 1, ~0ul, &v) < 0) {
+		snprintf(why, whylen, "bad value in '%.64s': expected a whole number", line);
+		return -EINVAL;
+	}
+	memcpy(key, line, klen);
+	key[klen] = '\0';
+	dot = strchr(key, '.');
+	if (dot) {
+		for (unsigned int f = 0; f < NR_SERVER_FIELDS; f++)
+			if (strlen(server_fields[f]) == (size_t)(dot - key) &&
+			    !strncmp(key, server_fields[f], dot - key))
+				return server_line(st, f, dot + 1, v, line, why, whylen);
+		return 0; /* a per-server counter of a newer splitter */
+	}
+	for (int c = 0; c < SPLITTER_NR_COUNTERS; c++) {
+		if (strcmp(key, counter_keys[c]))
+			continue;
+		if (st->seen & (1u << c)) {
+			snprintf(why, whylen, "%s given twice", key);
+			return -EINVAL;
+		}
+		st->seen |= 1u << c;
+		st->counters[c] = v;
+		return 0;
+	}
+	return 0; /* a counter of a newer splitter */
+}
+
+int splitter_stats_end(const struct splitter_stats *st, char *why, size_t whylen)
+{
+	for (int c = 0; c < SPLITTER_NR_COUNTERS; c++)
+		if (!(st->seen & (1u << c))) {
+			snprintf(why, whylen, "no %s", counter_keys[c]);
+			return -EINVAL;
+		}
+	for (unsigned int i = 0; i < st->nr_servers; i++)
+		for (unsigned int f = 0; f < NR_SERVER_FIELDS; f++)
+			if (!(st->servers[i].seen & (1u << f))) {
+				snprintf(why, whylen, "no %s.%s", server_fields[f],
+					 st->servers[i].name);
+				return -EINVAL;
+			}
+	return 0;
+}
+
+int splitter_stats_parse(const char *reply, struct splitter_stats *st, char *why, size_t whylen)
+{
+	char line[LINE_MAX_LEN + 1];
+	const char *p = reply, *nl;
+	size_t len;
+	int err;
+
+	splitter_stats_init(st);
+	for (;;) {
+		nl = strchr(p, '\n');
+		if (!nl) {
+			snprintf(why, whylen,
+				 "the reply is cut short: expected an empty line at its end");
+			return -EINVAL;
+		}
+		len = nl - p;
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (!len)
+			break;
+		if (len > LINE_MAX_LEN) {
+			snprintf(why, whylen, "a line of %zu bytes: expected at most %d", len,
+				 LINE_MAX_LEN);
+			return -EINVAL;
+		}
+		memcpy(line, p, len);
+		line[len] = '\0';
+		err = splitter_stats_line(st, line, why, whylen);
+		if (err)
+			return err;
+		p = nl + 1;
+	}
+	if (nl[1]) {
+		snprintf(why, whylen, "text after the reply's empty line");
+		return -EINVAL;
+	}
+	return splitter_stats_end(st, why, whylen);
 }
