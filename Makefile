@@ -11,10 +11,11 @@ ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine)
 BPF_CFLAGS := -target bpf -mcpu=v3 -O2 -g -Wall -Werror -Iinclude -I$(ARCH_INC)
 CFLAGS     ?= -O2 -g
 CFLAGS     += -Wall -Wextra -Werror -std=gnu11 -Iinclude -Iuser/lib -Iuser/xlbd -Iuser/sqlproxy \
-	      -I$(BUILD)
+	      -Iuser/appd -I$(BUILD)
 LDLIBS     := -lxdp -lbpf -lelf -lz
 XLBD_LIBS  := -levent_openssl -levent -linih -lmariadb -lssl -lcrypto
 SQLP_LIBS  := -levent -linih -lmariadb -lcrypto
+APPD_LIBS  := -levent -linih -lmariadb -ljansson
 # libFuzzer targets: clang with its fuzzer runtime and the sanitizers.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=gnu11 \
 	       -Iinclude -Iuser/lib -Iuser/sqlproxy
@@ -23,9 +24,11 @@ FUZZ_SECONDS ?= 60
 # Debian packages every part of the project needs (build, tests, lab, benchmarks).
 DEPS := build-essential clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev libevent-dev libinih-dev libssl-dev default-libmysqlclient-dev iproute2 ethtool \
-	nginx wrk curl perl python3 procps mariadb-server mariadb-client sysbench socat
+	nginx wrk curl perl python3 procps mariadb-server mariadb-client sysbench socat libjansson-dev \
+	haproxy nftables openssl gnuplot-nox vagrant
 
-BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o $(BUILD)/bench_floor.bpf.o
+BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o \
+	     $(patsubst tools/%.bpf.c,$(BUILD)/%.bpf.o,$(wildcard tools/*.bpf.c))
 SKELS     := $(BPF_OBJS:.bpf.o=.skel.h)
 LIB_SRCS  := $(wildcard user/lib/*.c)
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -35,18 +38,22 @@ XLBD_OBJS := $(XLBD_SRCS:%.c=$(BUILD)/%.o)
 # xlb-sqlproxy's modules, likewise.
 SQLP_SRCS := $(filter-out user/sqlproxy/main.c,$(wildcard user/sqlproxy/*.c))
 SQLP_OBJS := $(SQLP_SRCS:%.c=$(BUILD)/%.o)
+# appd's modules, likewise.
+APPD_SRCS := $(filter-out user/appd/main.c,$(wildcard user/appd/*.c))
+APPD_OBJS := $(APPD_SRCS:%.c=$(BUILD)/%.o)
 CLI_SRCS  := $(wildcard user/xlb/*.c)
 CLI_OBJS  := $(CLI_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/*.c tests/bpf/*.c))
 TOOL_BINS := $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out %.bpf.c,$(wildcard tools/*.c)))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
-HEADERS   := $(wildcard include/xlb/*.h user/lib/*.h user/xlbd/*.h user/sqlproxy/*.h tests/lib/*.h)
+HEADERS   := $(wildcard include/xlb/*.h user/lib/*.h user/xlbd/*.h user/sqlproxy/*.h user/appd/*.h \
+	     tests/lib/*.h)
 
 PREFIX    ?= /usr/local
 SYSCONFDIR ?= /etc
 
 .PHONY: all deps test bench fuzz lab lab-down install clean
-all: $(BUILD)/xlb $(BUILD)/xlbd $(BUILD)/xlb-sqlproxy $(BPF_OBJS) $(TEST_BINS) $(TOOL_BINS) \
+all: $(BUILD)/xlb $(BUILD)/xlbd $(BUILD)/xlb-sqlproxy $(BUILD)/appd $(BPF_OBJS) $(TEST_BINS) $(TOOL_BINS) \
 	$(FUZZ_BINS)
 
 deps:
@@ -87,8 +94,15 @@ $(BUILD)/libsqlproxy.a: $(SQLP_OBJS)
 $(BUILD)/xlb-sqlproxy: $(BUILD)/user/sqlproxy/main.o $(BUILD)/libsqlproxy.a $(BUILD)/libxlb.a
 	$(CC) $(CFLAGS) $^ -o $@ $(SQLP_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libsqlproxy.a $(BUILD)/libxlbd.a $(BUILD)/libxlb.a
-	$(CC) $(CFLAGS) $^ -o $@ $(XLBD_LIBS) $(LDLIBS)
+$(BUILD)/libappd.a: $(APPD_OBJS)
+	$(AR) rcs $@ $^
+
+$(BUILD)/appd: $(BUILD)/user/appd/main.o $(BUILD)/libappd.a $(BUILD)/libxlb.a
+	$(CC) $(CFLAGS) $^ -o $@ $(APPD_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/libappd.a $(BUILD)/libsqlproxy.a $(BUILD)/libxlbd.a \
+		  $(BUILD)/libxlb.a
+	$(CC) $(CFLAGS) $^ -o $@ $(XLBD_LIBS) -ljansson $(LDLIBS)
 
 # A fuzz target is built from the sources it exercises, all instrumented; each target names
 # them in its first line: "// fuzz-sources: user/sqlproxy/lexer.c ...".
@@ -101,7 +115,8 @@ $(BUILD)/tools/%: $(BUILD)/tools/%.o $(BUILD)/libxlb.a
 
 # TAP through prove: C tests print TAP themselves, shell tests use tests/lib/tap.sh.
 test: all
-	prove -v $(TEST_BINS) $(sort $(wildcard tests/cli/*.sh tests/netns/*.sh tests/sql/*.sh))
+	prove -v $(TEST_BINS) $(sort $(wildcard tests/cli/*.sh tests/netns/*.sh tests/sql/*.sh \
+		tests/lab/*.sh))
 
 # Each fuzz target for FUZZ_SECONDS (a short run of each is part of `make test`).
 fuzz: $(FUZZ_BINS)
@@ -116,18 +131,23 @@ lab: deps all
 lab-down:
 	tools/lab.sh down
 
-# Binaries, the BPF object (also embedded in them), the systemd unit and the example config;
-# an existing /etc/xlb/xlb.conf is left as it is.
+# Binaries, the BPF object (also embedded in them), the systemd units, the example configs, appd's
+# schema and static files; an existing /etc/xlb/xlb.conf or sqlproxy.conf is left as it is.
 install: all
 	install -D -m 0755 $(BUILD)/xlb $(DESTDIR)$(PREFIX)/sbin/xlb
 	install -D -m 0755 $(BUILD)/xlbd $(DESTDIR)$(PREFIX)/sbin/xlbd
 	install -D -m 0755 $(BUILD)/xlb-sqlproxy $(DESTDIR)$(PREFIX)/sbin/xlb-sqlproxy
+	install -D -m 0755 $(BUILD)/appd $(DESTDIR)$(PREFIX)/sbin/appd
 	install -D -m 0644 $(BUILD)/xlb.bpf.o $(DESTDIR)$(PREFIX)/lib/xlb/xlb.bpf.o
 	install -D -m 0644 etc/xlbd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/xlbd.service
 	install -D -m 0644 etc/xlb.conf $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf.example
 	install -D -m 0644 etc/xlb-sqlproxy.service \
 		$(DESTDIR)$(SYSCONFDIR)/systemd/system/xlb-sqlproxy.service
 	install -D -m 0600 etc/sqlproxy.conf $(DESTDIR)$(SYSCONFDIR)/xlb/sqlproxy.conf.example
+	install -D -m 0644 etc/appd.service $(DESTDIR)$(SYSCONFDIR)/systemd/system/appd.service
+	install -D -m 0644 etc/appd.conf $(DESTDIR)$(SYSCONFDIR)/xlb/appd.conf.example
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/xlb/appd user/appd/schema.sql
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/share/xlb/appd/static user/appd/static/*
 	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/xlb/README.md
 	@[ -e $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf ] || \
 		install -m 0644 etc/xlb.conf $(DESTDIR)$(SYSCONFDIR)/xlb/xlb.conf

@@ -15,12 +15,13 @@ trap 'rm -rf "$STAGE"' EXIT
 install_staged() { make -s -C "$ROOT" install DESTDIR="$STAGE" >/dev/null; }
 
 check "make install DESTDIR=..." install_staged
-for f in usr/local/sbin/xlb usr/local/sbin/xlbd usr/local/sbin/xlb-sqlproxy; do
+for f in usr/local/sbin/xlb usr/local/sbin/xlbd usr/local/sbin/xlb-sqlproxy usr/local/sbin/appd; do
 	check "$f installed, executable" test -x "$STAGE/$f"
 done
 for f in usr/local/lib/xlb/xlb.bpf.o etc/systemd/system/xlbd.service etc/xlb/xlb.conf.example \
 	etc/xlb/xlb.conf etc/systemd/system/xlb-sqlproxy.service etc/xlb/sqlproxy.conf.example \
-	etc/xlb/sqlproxy.conf; do
+	etc/xlb/sqlproxy.conf etc/systemd/system/appd.service etc/xlb/appd.conf.example \
+	usr/local/share/xlb/appd/schema.sql usr/local/share/xlb/appd/static/index.html; do
 	check "$f installed" test -s "$STAGE/$f"
 done
 check "the unit starts the installed daemon in the foreground" \
