@@ -8,3 +8,4 @@ cd "$(dirname "$0")/.."
 build/tools/bench_prog
 tools/bench_xlbd.sh
 tools/bench_sql.sh
+tools/bench_pps.sh
