@@ -317,6 +317,51 @@ expect_reject "body: text of 1001 emoji as \\u escapes" 400 post "$T/req.json"
 python3 -c "import json; print(json.dumps({'text': 'a', 'author': 'b' * 65}), end='')" >"$T/req.json"
 expect_reject "body: author of 65 characters" 400 post "$T/req.json"
 
+# raw REQUEST (Python escapes: \r\n, \x1b): sent as is on one connection; prints the status
+# and whether appd closed the connection (closed) or kept it open for 2 s (open), then the body.
+raw() {
+	python3 - "$APPD_PORT" "$1" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2)
+s.sendall(sys.argv[2].encode("latin-1").decode("unicode_escape").encode("latin-1"))
+buf, state = b"", "open"
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            state = "closed"
+            break
+        buf += d
+except socket.timeout:
+    pass
+except ConnectionResetError:
+    state = "closed"
+head, _, body = buf.partition(b"\r\n\r\n")
+print(head.split(b" ")[1].decode() if b" " in head else "none", state)
+print(body.decode(errors="replace").strip())
+PY
+}
+
+# Two Content-Lengths: libevent reads the body by the first; a proxy in front may have used the
+# other (request smuggling). Refused before the note is parsed, and the connection closed.
+before=$(rows)
+{ read -r CODE state; read -r BODY; } < <(raw 'POST /api/notes HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 12\r\nContent-Length: 5000\r\n\r\n{"text":"a"}')
+is "two Content-Length headers: 400" "$CODE" 400
+check "... a JSON error naming them ($BODY)" matches "$BODY" '"error":"more than one Content-Length'
+is "... nothing written" "$(rows)" "$before"
+is "... and the connection closed" "$state" closed
+
+# A path with terminal escapes (ESC [ 31m) and other control bytes: the log names the request
+# with '?' for each, so reading the log cannot run them.
+raw 'PUT /api/notes/\x1b[31mred\x01\x7f HTTP/1.0\r\n\r\n' >/dev/null
+sleep 0.2
+check "a request with control bytes in its path is logged" grep -q 'PUT /api/notes/?\[31mred??' "$T/appd.log"
+no_control_bytes() {
+	python3 -c 'import sys; d = open(sys.argv[1], "rb").read()
+sys.exit(1 if any((b < 32 and b not in (9, 10)) or b == 127 for b in d) else 0)' "$1"
+}
+check "... without a control byte in the log" no_control_bytes "$T/appd.log"
+
 # --- what is accepted at the limits, verbatim ----------------------------------------------
 
 # round_trip NAME PYTHON-EXPR [author]: POST {"text": EXPR}, then GET it back: the same string,
@@ -378,6 +423,45 @@ check "... but the Content-Length of the GET ($head_len)" [ "$head_len" -gt 10 ]
 
 # --- failures of the database --------------------------------------------------------------
 
+# A hung splitter (stopped): a request costs one timeout (2 s), not one for the read and
+# another for a new session that would hang the same way; the reply names no internals.
+# timed NAME req ARGS...: the request, and its time in $MS.
+timed() {
+	local start
+	start=$(date +%s%N)
+	"$@"
+	MS=$((($(date +%s%N) - start) / 1000000))
+}
+# splitter_resumed: SIGCONT, and appd serves again on a new session.
+splitter_resumed() {
+	kill -CONT "$SQLP_PID"
+	for _ in $(seq 50); do
+		req GET /health
+		[ "$CODE" = 200 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+no_internals() { ! grep -qE "127\.0\.0\.1|$SQLP_PORT|'app'|\(error [0-9]+\)" <<<"$BODY"; }
+req GET /health
+kill -STOP "$SQLP_PID"
+timed req GET /health
+is "splitter hung: /health 503" "$CODE" 503
+check "... within one timeout, not two (${MS} ms)" [ "$MS" -lt 3000 ]
+is "... its error says the database is unavailable" "$(jf error)" \
+	"the database is unavailable: try again later"
+check "... and names none of its internals ($BODY)" no_internals
+check "splitter resumed: appd serves again" splitter_resumed
+kill -STOP "$SQLP_PID"
+before=$(rows)
+timed post_json '{"text":"to a hung splitter"}'
+is "splitter hung: POST 503" "$CODE" 503
+check "... within one timeout, not two (${MS} ms)" [ "$MS" -lt 3000 ]
+check "... naming no internals ($BODY)" no_internals
+check "splitter resumed again: appd serves again" splitter_resumed
+is "... and the POST wrote nothing" "$(rows)" "$before"
+check "the log holds the details of the failure" grep -q '503: database: .*(error [0-9]*)' "$T/appd.log"
+
 sqlp_node_kill db2
 req GET /api/notes
 is "replica killed: GET /api/notes still 200" "$CODE" 200
@@ -398,6 +482,7 @@ req GET /health
 ms=$((($(date +%s%N) - start) / 1000000))
 is "primary killed too: /health 503" "$CODE" 503
 check "... with a JSON error ($(jf error))" is_error
+check "... that names none of the database's internals" no_internals
 check "... within 2 s (${ms} ms)" [ "$ms" -lt 2000 ]
 req GET /api/notes
 is "... GET /api/notes: 503" "$CODE" 503
@@ -405,6 +490,7 @@ check "... with a JSON error" is_error
 post_json '{"text":"nowhere to go"}'
 is "... POST: 503" "$CODE" 503
 check "... with a JSON error" is_error
+check "... that names none of the database's internals" no_internals
 start=$(date +%s%N)
 req GET /health
 ms=$((($(date +%s%N) - start) / 1000000))

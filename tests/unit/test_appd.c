@@ -13,6 +13,7 @@
 
 /* by path: -Iuser/xlbd comes first and has a config.h of its own */
 #include "../../user/appd/appd_config.h"
+#include "../../user/appd/db.h"
 #include "../../user/appd/notes.h"
 #include "../../user/appd/route.h"
 #include "../lib/tap.h"
@@ -631,6 +632,21 @@ static void test_password_file(void)
 	rmdir(dir);
 }
 
+/* ---- when a broken read is run again ---- */
+
+static void test_db_worth_again(void)
+{
+	/* a session kept from an earlier request that broke at once: the splitter restarted */
+	ASSERT_TRUE(appd_db_worth_again(true, 0, 2000),
+		    "again: a stale session that broke at once");
+	ASSERT_TRUE(appd_db_worth_again(true, 1999, 2000), "again: ... just inside the timeout");
+	/* a hung splitter: the read ran out of time, a new session would too (twice the wait) */
+	ASSERT_TRUE(!appd_db_worth_again(true, 2000, 2000), "again: not after the timeout ran out");
+	ASSERT_TRUE(!appd_db_worth_again(true, 2004, 1500), "again: ... rounded up to seconds");
+	/* a session this request just made has nothing stale about it */
+	ASSERT_TRUE(!appd_db_worth_again(false, 0, 2000), "again: not on a session just made");
+}
+
 int main(void)
 {
 	test_body_cases();
@@ -645,5 +661,6 @@ int main(void)
 	test_config_good();
 	test_config_bad();
 	test_password_file();
+	test_db_worth_again();
 	return tap_done();
 }

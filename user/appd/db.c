@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <mysql/errmsg.h>
 #include <mysql/mysqld_error.h>
 
 #include "db.h"
@@ -117,17 +119,37 @@ static int ensure(struct appd_db *db)
 	return db->my ? 0 : db_connect(db);
 }
 
+bool appd_db_worth_again(bool was_open, unsigned int elapsed_ms, unsigned int timeout_ms)
+{
+	return was_open && elapsed_ms < timeout_ms;
+}
+
+static unsigned int ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (unsigned int)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
 typedef int (*read_fn)(struct appd_db *db, void *arg);
 
-/* A read on the session; when the session broke under it, once more on a new one. */
+/* A read on the session; when a session made before this call broke under it at once (the
+ * splitter restarted while we were idle), once more on a new one. A read that ran out of
+ * time is not run again: a hung splitter costs a request one timeout, not a timeout for the
+ * read and another for the connect. */
 static int read_retry(struct appd_db *db, read_fn fn, void *arg)
 {
+	bool was_open = db->my != NULL;
+	struct timespec t0;
 	int ret = ensure(db);
 
 	if (ret)
 		return ret;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = fn(db, arg);
-	if (ret != -ECONNRESET)
+	if (ret != -ECONNRESET ||
+	    !appd_db_worth_again(was_open, ms_since(&t0), db->cfg->timeout_ms))
 		return ret;
 	pr_info("appd: %s: reconnecting to run the read again\n", db->err);
 	ret = ensure(db);
@@ -373,6 +395,7 @@ int appd_db_insert(struct appd_db *db, const char *text, size_t text_len, const 
 		  .buffer_length = author_len,
 		  .length = &lens[1] },
 	};
+	struct timespec t0;
 	MYSQL_STMT *st;
 	int ret;
 
@@ -382,7 +405,13 @@ int appd_db_insert(struct appd_db *db, const char *text, size_t text_len, const 
 	 * shows our socket to it is alive (not that a database is), and a session that died
 	 * while idle is replaced before the write instead of failing it.
 	 */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (db->my && mysql_ping(db->my)) {
+		/* a ping that ran out of time: the splitter hangs, and a connect would too */
+		if (!appd_db_worth_again(true, ms_since(&t0), db->cfg->timeout_ms))
+			return fail(db, "ping",
+				    mysql_errno(db->my) ? mysql_errno(db->my) : CR_SERVER_LOST,
+				    mysql_error(db->my));
 		pr_info("appd: the database session is gone (%s): reconnecting\n",
 			mysql_error(db->my));
 		appd_db_close(db);

@@ -12,7 +12,8 @@
  * Functions return 0 or -errno: -ENOENT (no such note), -ENOMEM, or for the database's
  * failures -ECONNREFUSED (cannot connect), -ECONNRESET (the session broke; it is closed and
  * the next call reconnects), -EIO (the statement failed); db->err then holds one line.
- * A read that breaks the session is run once more on a new one; a write never is.
+ * A read that breaks a session kept from an earlier request at once (not by running out of
+ * time) is run once more on a new one; a write never is.
  */
 #ifndef XLB_APPD_DB_H
 #define XLB_APPD_DB_H
@@ -49,6 +50,10 @@ int appd_db_insert(struct appd_db *db, const char *text, size_t text_len, const 
 		   size_t author_len, uint64_t *id);
 /* @@server_id and @@read_only of the server that answers a read. */
 int appd_db_whoami(struct appd_db *db, unsigned long long *server_id, bool *read_only);
+/* Whether a statement whose session broke is worth a new session and one more try: only
+ * when the session was open before the request (a stale one, e.g. the splitter restarted
+ * meanwhile) and it broke before the timeout ran out (a hung splitter would hang again). */
+bool appd_db_worth_again(bool was_open, unsigned int elapsed_ms, unsigned int timeout_ms);
 /* A real query through the splitter (its COM_PING reply proves nothing about the database). */
 int appd_db_health(struct appd_db *db, unsigned long long *server_id);
 

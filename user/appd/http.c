@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
@@ -60,6 +61,16 @@ static const char *method_name(struct evhttp_request *req)
 	return "?";
 }
 
+/* The request's URI for a log line: a client's control bytes (terminal escapes) never reach
+ * the log. */
+static const char *logged_uri(struct evhttp_request *req, char *buf, size_t len)
+{
+	const char *uri = evhttp_request_get_uri(req);
+
+	appd_sanitize(buf, len, uri ? uri : "", uri ? strlen(uri) : 0);
+	return buf;
+}
+
 /* Sends body (taken) with code. HEAD gets the headers GET would, and no body: evhttp would
  * send one otherwise. */
 static void send_json(struct evhttp_request *req, int code, json_t *body)
@@ -68,7 +79,7 @@ static void send_json(struct evhttp_request *req, int code, json_t *body)
 	const char *text = oom_body;
 	size_t len = sizeof(oom_body) - 1;
 	struct evbuffer *buf = evbuffer_new();
-	char *dumped = NULL, clen[24];
+	char *dumped = NULL, clen[24], uri[200];
 
 	if (body)
 		dumped = appd_json_text(body, &len);
@@ -85,11 +96,26 @@ static void send_json(struct evhttp_request *req, int code, json_t *body)
 	} else if (buf) {
 		evbuffer_add(buf, text, len);
 	}
-	pr_debug("appd: %s %s: %d\n", method_name(req), evhttp_request_get_uri(req), code);
+	pr_debug("appd: %s %s: %d\n", method_name(req), logged_uri(req, uri, sizeof(uri)), code);
 	evhttp_send_reply(req, code, NULL, buf);
 	if (buf)
 		evbuffer_free(buf);
 	free(dumped);
+}
+
+/* Logs why (sanitized: it may quote the request) and sends {"error": msg}. */
+static void send_error_why(struct evhttp_request *req, int code, const char *msg, const char *why)
+{
+	char uri[200], clean[320];
+
+	appd_sanitize(clean, sizeof(clean), why, strlen(why));
+	if (code >= 500)
+		pr_warn("appd: %s %s: %d: %s\n", method_name(req),
+			logged_uri(req, uri, sizeof(uri)), code, clean);
+	else
+		pr_info("appd: %s %s: %d: %s\n", method_name(req),
+			logged_uri(req, uri, sizeof(uri)), code, clean);
+	send_json(req, code, appd_error_json(msg));
 }
 
 static __attribute__((format(printf, 3, 4))) void send_error(struct evhttp_request *req, int code,
@@ -101,21 +127,17 @@ static __attribute__((format(printf, 3, 4))) void send_error(struct evhttp_reque
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (code >= 500)
-		pr_warn("appd: %s %s: %d: %s\n", method_name(req), evhttp_request_get_uri(req),
-			code, msg);
-	else
-		pr_info("appd: %s %s: %d: %s\n", method_name(req), evhttp_request_get_uri(req),
-			code, msg);
-	send_json(req, code, appd_error_json(msg));
+	send_error_why(req, code, msg, msg);
 }
 
+/* The database's own words (its address, our user, what the splitter said) go to the log,
+ * for the operator; the client learns only that it should come back later. */
 static void send_db_error(struct appd_http *h, struct evhttp_request *req, int err)
 {
 	if (err == -ENOMEM)
 		send_error(req, 500, "out of memory");
 	else
-		send_error(req, 503, "%s", h->db->err);
+		send_error_why(req, 503, APPD_DB_DOWN, h->db->err);
 }
 
 /* obj plus the server fields every read carries; NULL (obj freed) when out of memory. */
@@ -296,6 +318,19 @@ static void get_health(struct appd_http *h, struct evhttp_request *req)
 			    "db_server_id", (json_int_t)sid));
 }
 
+static unsigned int header_count(const struct evkeyvalq *headers, const char *name)
+{
+	const struct evkeyval *kv;
+	unsigned int n = 0;
+
+	TAILQ_FOREACH(kv, headers, next)
+	{
+		if (!strcasecmp(kv->key, name))
+			n++;
+	}
+	return n;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct appd_http *h = arg;
@@ -304,6 +339,13 @@ static void on_request(struct evhttp_request *req, void *arg)
 	enum appd_route route = appd_route(path, &id);
 	enum appd_method m = method_of(req);
 
+	/* libevent frames the body by the first Content-Length and ignores the rest; a request
+	 * with two is ambiguous (smuggling): refused, and the connection closed after it */
+	if (header_count(evhttp_request_get_input_headers(req), "Content-Length") > 1) {
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		send_error(req, 400, "more than one Content-Length: expected one");
+		return;
+	}
 	if (route == APPD_R_NONE) {
 		char shown[100];
 

@@ -22,6 +22,10 @@
  */
 #define APPD_BODY_SLACK (64 * 1024)
 
+/* The error of every 503: what failed (the splitter's address, the user, the server's own
+ * message) is for the operator, in the log, never for whoever sent the request. */
+#define APPD_DB_DOWN "the database is unavailable: try again later"
+
 struct appd_http {
 	struct evhttp *http;
 	const struct appd_config *cfg;
