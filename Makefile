@@ -25,7 +25,7 @@ FUZZ_SECONDS ?= 60
 DEPS := build-essential clang llvm libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev \
 	zlib1g-dev libevent-dev libinih-dev libssl-dev default-libmysqlclient-dev iproute2 ethtool \
 	nginx wrk curl perl python3 procps mariadb-server mariadb-client sysbench socat libjansson-dev \
-	haproxy nftables openssl gnuplot-nox vagrant
+	haproxy nftables openssl gnuplot-nox vagrant vagrant-libvirt
 
 BPF_OBJS  := $(BUILD)/xlb.bpf.o $(BUILD)/pass.bpf.o \
 	     $(patsubst tools/%.bpf.c,$(BUILD)/%.bpf.o,$(wildcard tools/*.bpf.c))

@@ -20,29 +20,46 @@ MARIADB_CLIENT=$(command -v mariadb || command -v mysql)
 MARIADB_DIR=
 declare -gA MARIADB_PORT=()
 
-# mariadb_start NAME PORT SERVER_ID: a fresh server, up and answering, or 1 with its log shown.
+# mariadb_start NAME PORT SERVER_ID [ARGS...]: a fresh server, up and answering, or 1 with its
+# log shown.
 mariadb_start() {
-	local name=$1 port=$2 id=$3 d i
+	mariadb_install "$1" && mariadb_run "$@"
+}
+
+# mariadb_install NAME: the node's datadir made by mariadb-install-db, unless it holds one.
+mariadb_install() {
+	local name=$1 d
 	d=$MARIADB_DIR/$name
 	mkdir -p "$d"
 	chown mysql: "$d" 2>/dev/null || true
+	[ -d "$d/data/mysql" ] && return 0
 	if ! mariadb-install-db --no-defaults --user=mysql --datadir="$d/data" \
 		--auth-root-authentication-method=normal --skip-test-db >"$d/install.log" 2>&1; then
 		echo "mariadb_start: install-db for $name failed:" >&2
 		tail -n 5 "$d/install.log" >&2
 		return 1
 	fi
+}
+
+# mariadb_run NAME PORT SERVER_ID [ARGS...]: starts the server on its datadir, on
+# $MARIADB_BIND (127.0.0.1 unless set), with ARGS added; waits until it answers (15 s).
+# MARIADB_SETSID=1 starts it in a session of its own, so that it outlives the caller's
+# terminal (the lab's servers do).
+mariadb_run() {
+	local name=$1 port=$2 id=$3 d
+	shift 3
+	d=$MARIADB_DIR/$name
 	MARIADB_PORT[$name]=$port
 	# GTID replication with binary logs on both nodes (a replica can be promoted), a small
 	# buffer pool (the machine runs many of these), and no fsync per commit: test data.
-	"$MARIADB_BIN" --no-defaults --user=mysql --datadir="$d/data" --socket="$d/sock" \
-		--port="$port" --bind-address=127.0.0.1 --pid-file="$d/pid" \
-		--log-error="$d/error.log" --skip-name-resolve --server-id="$id" \
+	${MARIADB_SETSID:+setsid} "$MARIADB_BIN" --no-defaults --user=mysql --datadir="$d/data" \
+		--socket="$d/sock" --port="$port" --bind-address="${MARIADB_BIND:-127.0.0.1}" \
+		--pid-file="$d/pid" --log-error="$d/error.log" --skip-name-resolve --server-id="$id" \
 		--log-bin="$d/data/binlog" --log-slave-updates --binlog-format=ROW \
 		--innodb-buffer-pool-size=64M --innodb-flush-log-at-trx-commit=0 --sync-binlog=0 \
-		--max-connections=500 --max-allowed-packet=64M \
-		>"$d/mariadbd.out" 2>&1 &
-	for i in $(seq 150); do
+		--max-connections=500 --max-allowed-packet=64M "$@" \
+		</dev/null >"$d/mariadbd.out" 2>&1 &
+	for _ in $(seq 150); do
 		mariadb_sql "$name" "SELECT 1" >/dev/null 2>&1 && return 0
 		sleep 0.1
 	done

@@ -129,9 +129,12 @@ netns_up() {
 	# that. -force replaces a stub left by an earlier run instead of failing.
 	ip -force -n "$NETNS_SW" link set dev lb xdpdrv obj "$NETNS_PASS_OBJ" sec xdp || return 1
 	# The VIP lives on the lb's interface so that the lb answers ARP/ND for it (xlb does
-	# not assign it; as with IPVS that is the operator's job).
+	# not assign it; as with IPVS that is the operator's job). The IPv6 VIP is deprecated
+	# (preferred_lft 0): it still answers ND, but the lb never picks it as the source of its
+	# own connections, which would make a backend (holding the VIP on lo) answer itself.
 	ip -n "$(netns_name lb)" addr replace "$NETNS_VIP4/32" dev "$NETNS_DEV" || return 1
-	ip -n "$(netns_name lb)" addr replace "$NETNS_VIP6/128" dev "$NETNS_DEV" nodad || return 1
+	ip -n "$(netns_name lb)" addr replace "$NETNS_VIP6/128" dev "$NETNS_DEV" nodad \
+		preferred_lft 0 || return 1
 	mkdir -p "$NETNS_RUNDIR"
 }
 
