@@ -45,23 +45,6 @@ SITE_FILE=$NETNS_RUNDIR/site.env
 CA=$NETNS_RUNDIR/ca/ca.crt
 METRICS_URL=http://${NETNS_IP4[lb]}:9591/metrics
 
-# The splitters' admin over TCP (what VMs need) when this build of xlb-sqlproxy has it; over
-# a Unix socket otherwise (the lab's namespaces share one filesystem).
-splitter_admin_kind() {
-	local tmp kind=unix
-	tmp=$(mktemp -d)
-	# 0600: the proxy refuses a config that others may read.
-	(
-		umask 077
-		printf '[proxy]\nadmin = 127.0.0.1:6034\n[server a]\naddress = 127.0.0.1:3306\n' \
-			>"$tmp/c.conf"
-		printf 'role = primary\n[user u]\npassword = p\n' >>"$tmp/c.conf"
-	)
-	"$BIN/xlb-sqlproxy" -c "$tmp/c.conf" --check-config >/dev/null 2>&1 && kind=tcp
-	rm -rf "$tmp"
-	echo $kind
-}
-
 # site_file: the site description every role reads, with this lab's values (vagrant/site.env
 # is the VMs').
 site_file() {
@@ -84,7 +67,7 @@ SITE_SRC=$ROOT
 SITE_IFACE=$NETNS_DEV
 SITE_XDP_MODE=native
 SITE_PIN_DIR=$XLB_PIN_DIR
-SITE_SPLITTER_ADMIN=$(splitter_admin_kind)
+SITE_SPLITTER_ADMIN=tcp
 EOF
 }
 
