@@ -241,6 +241,15 @@ check "re-added $W2: '-' rates on its first frame back" \
 	awk -v b="$W2" '$1 == b && $2 == "-" { f = 1 } END { exit !f }' <<<"$frames"
 
 # --- on a terminal ---------------------------------------------------------------------
+# top_kill SIG: sends SIG to the running `xlb top --interval 0.3` itself (not to script or
+# the shell around it).
+top_kill() {
+	local p
+	for p in $(pgrep -f "top --interval 0.3"); do
+		[ "$(readlink "/proc/$p/exe")" = "$XLB" ] && kill -"$1" "$p"
+	done
+}
+
 # script(1) gives top a pseudo-terminal for stdin and stdout.
 if command -v script >/dev/null; then
 	(sleep 1.2; printf q) | timeout 10 script -qfec \
@@ -259,18 +268,29 @@ if command -v script >/dev/null; then
 		/dev/null >"$TMP/tty2.out" </dev/null &
 	spid=$!
 	sleep 1.2
-	tpid=
-	for p in $(pgrep -f "top --interval 0.3"); do
-		[ "$(readlink "/proc/$p/exe")" = "$XLB" ] && tpid=$p
-	done
-	[ -n "$tpid" ] && kill -INT "$tpid"
+	top_kill INT
 	wait "$spid"
 	rc=$?
 	is "terminal: SIGINT ends top as a signal does (130)" "$rc" 130
 	check "terminal: cursor shown again after SIGINT" \
 		grep -qF $'\e[?25h' "$TMP/tty2.out"
+
+	# SIGQUIT (Ctrl-\ on the keyboard) likewise: the terminal is not left without echo
+	# and cursor. `stty -a` after top, on the same terminal, shows its modes. A background
+	# job starts with SIGQUIT ignored: perl gives top its default action back.
+	timeout 10 script -qfec "perl -e '\$SIG{QUIT} = \"DEFAULT\"; exec @ARGV' \
+		nsenter --net=/run/netns/$(netns_name lb) $XLB top --interval 0.3; \
+		stty -a | grep -o -- '-\\?icanon\\|-\\?echo\\b' | tr '\\n' ' '" /dev/null \
+		>"$TMP/tty3.out" </dev/null &
+	spid=$!
+	sleep 1.2
+	top_kill QUIT
+	wait "$spid"
+	check "terminal: cursor shown again after SIGQUIT" grep -qF $'\e[?25h' "$TMP/tty3.out"
+	check "terminal: echo and line editing back after SIGQUIT" \
+		grep -qaE '(^|[^-])icanon echo ' "$TMP/tty3.out"
 else
-	for _ in 1 2 3 4 5 6 7; do ok "# SKIP script(1) missing"; done
+	for _ in 1 2 3 4 5 6 7 8 9; do ok "# SKIP script(1) missing"; done
 fi
 
 exec {HOLD_IN}>&-

@@ -533,6 +533,58 @@ static void test_socket(void)
 	}
 	sp_admin_close(&proxy);
 
+	/* idle connections are closed, so that they cannot hold every slot for good */
+	sp_admin_idle_ms = 300;
+	ASSERT_OK(sp_admin_open(&proxy, err, sizeof(err)), "idle: open");
+	{
+		static char big[1 << 19];
+		int fds[32], all_closed = 1;
+		size_t len;
+
+		for (int i = 0; i < 32; i++) {
+			fds[i] = client(path);
+			event_base_loop(base, EVLOOP_NONBLOCK);
+		}
+		for (int i = 0; i < 32; i++) {
+			n = pump(base, fds[i], buf, sizeof(buf), -1, &closed);
+			all_closed &= closed && !n;
+		}
+		ASSERT_TRUE(all_closed, "idle: connections that send nothing are closed");
+		fd = client(path);
+		send_all(fd, "help\n", 5);
+		n = pump(base, fd, buf, sizeof(buf), 1, &closed);
+		ASSERT_TRUE(!strcmp(buf, want_help), "idle: a new connection is served after them");
+		close(fd);
+		for (int i = 0; i < 32; i++)
+			close(fds[i]);
+
+		/* a client that sends commands and never takes the replies */
+		fd = client(path);
+		for (len = 0; len + 11 < sizeof(big) / 4; len += 11)
+			memcpy(big + len, "show stats\n", 11);
+		for (size_t off = 0, i = 0; i < 100; i++) {
+			ssize_t r = send(fd, big + off, len - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+			off += r > 0 ? (size_t)r : 0;
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			usleep(10000);
+		}
+		/* then read them all, for up to about 3 s: the proxy has closed by then */
+		closed = false;
+		for (int i = 0; i < 3000 && !closed; i++) {
+			ssize_t r = recv(fd, big, sizeof(big), MSG_DONTWAIT);
+
+			event_base_loop(base, EVLOOP_NONBLOCK);
+			closed = r == 0 || (r < 0 && errno != EAGAIN);
+			if (r <= 0)
+				usleep(1000);
+		}
+		ASSERT_TRUE(closed, "idle: replies not taken: the connection is closed");
+		close(fd);
+	}
+	sp_admin_close(&proxy);
+	sp_admin_idle_ms = SP_ADMIN_IDLE_MS;
+
 	/* a path too long for sockaddr_un */
 	memset(proxy.cfg.admin, 'x', 108);
 	proxy.cfg.admin[0] = '/';

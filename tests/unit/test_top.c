@@ -178,7 +178,7 @@ static int row_fields(const char *frame, const char *name, char fields[8][64])
 {
 	const char *l = frame, *p;
 	char line[128];
-	size_t len;
+	size_t len = 0;
 	int n = 0;
 
 	for (; *l; l += len + (l[len] == '\n')) {

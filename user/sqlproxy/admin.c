@@ -32,6 +32,8 @@
 #define ADMIN_MAX_WORDS 6
 #define ADMIN_MAX_LAG 1000000000ul /* admin.h's; far beyond any max_lag, still an unsigned int */
 
+unsigned int sp_admin_idle_ms = SP_ADMIN_IDLE_MS;
+
 #define ADMIN_USAGE                                                      \
 	"show servers, show stats, show sessions, set server NAME role " \
 	"primary|replica|offline, set server NAME lag SECONDS or help"
@@ -361,7 +363,8 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
 	struct admin_conn *c = arg;
 
 	(void)bev;
-	if (what & BEV_EVENT_ERROR) {
+	/* a timeout: idle for sp_admin_idle_ms, or its replies not taken for as long */
+	if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
 		conn_free(c);
 	} else if (what & BEV_EVENT_EOF) {
 		/* a half-close (shutdown(SHUT_WR), as socat does): answer, then close */
@@ -376,6 +379,7 @@ static void admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 {
 	struct sp_proxy *p = arg;
 	struct sp_admin *a = p->admin;
+	struct timeval idle = { sp_admin_idle_ms / 1000, (sp_admin_idle_ms % 1000) * 1000 };
 	struct admin_conn *c;
 
 	(void)l;
@@ -394,6 +398,7 @@ static void admin_accept(struct evconnlistener *l, evutil_socket_t fd, struct so
 	TAILQ_INSERT_TAIL(&a->conns, c, link);
 	a->nr_conns++;
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (a->nr_conns > ADMIN_MAX_CONNS) {
 		reply_err(bufferevent_get_output(c->bev),

@@ -39,6 +39,16 @@ struct evbuffer;
 #define SP_ADMIN_LINE_MAX 1024 /* bytes in a command, without its newline */
 
 /*
+ * A connection that sends no command, or takes none of its replies, for this long is closed
+ * (HAProxy's `stats timeout`, 10 s there): a client that vanished without a FIN (a TCP peer
+ * rebooted, a network cut) or one that just sits there would otherwise hold one of the few
+ * connection slots for good, and once all are held xlbd's pushes are refused. A variable so
+ * that the tests can shorten it; set before sp_admin_open.
+ */
+#define SP_ADMIN_IDLE_MS 30000
+extern unsigned int sp_admin_idle_ms;
+
+/*
  * Listens on p->cfg.admin with p->base, into p->admin_listener. A path: creates the socket's
  * parent directory if missing (0755), replaces a stale socket that nobody answers on, and
  * refuses one that answers (another xlb-sqlproxy) or a path that is not a socket. An

@@ -46,14 +46,6 @@ static void top_opt(int opt, const char *arg, void *ctx)
 		o->once = true;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
 /* Counters of every VIP and backend in use; flow counts are top_flows_update()'s. */
 static void take_sample(struct xlb_maps *m, struct xlb_top_snap *s)
 {
@@ -88,7 +80,7 @@ static void take_sample(struct xlb_maps *m, struct xlb_top_snap *s)
 	if (err)
 		die_err(err, "reading counters");
 	s->drops = verdicts[XLB_CNT_DROP];
-	s->when_ns = mono_ns();
+	s->when_ns = top_mono_ns();
 }
 
 /* The interfaces of this network namespace xlb is attached to, "eth0,eth1". */
@@ -128,8 +120,11 @@ static void tty_restore(void)
 	fflush(stdout);
 }
 
+/* The signals that end top on a terminal: Ctrl-C, Ctrl-\ (quit), kill, the terminal closed. */
+static const int stop_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
+
 /*
- * SIGINT and SIGTERM are blocked except inside ppoll(), so one that comes while a frame is
+ * The stop signals are blocked except inside ppoll(), so one that comes while a frame is
  * being made still ends the wait that follows (no lost wake-up), and the terminal is
  * restored before the process dies of it. Keys: 'q' without Enter, no echo.
  */
@@ -139,13 +134,13 @@ static void tty_setup(sigset_t *wait_mask)
 	sigset_t block;
 
 	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&block, stop_signals[i]);
 	sigprocmask(SIG_BLOCK, &block, wait_mask);
-	sigdelset(wait_mask, SIGINT);
-	sigdelset(wait_mask, SIGTERM);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		sigdelset(wait_mask, stop_signals[i]);
+		sigaction(stop_signals[i], &sa, NULL);
+	}
 	atexit(tty_restore);
 	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved_tio)) {
 		struct termios t = saved_tio;
@@ -199,7 +194,7 @@ static bool wait_until(__u64 deadline, bool tty, const sigset_t *wait_mask)
 	for (;;) {
 		if (stop_signal)
 			return false;
-		now = mono_ns();
+		now = top_mono_ns();
 		if (now >= deadline)
 			return true;
 		ts.tv_sec = (deadline - now) / 1000000000ull;
@@ -278,8 +273,8 @@ int cmd_top(int argc, char **argv)
 	deadline = then->when_ns;
 	while (!o.count || frames < o.count) {
 		deadline += interval_ns;
-		if (deadline < mono_ns())
-			deadline = mono_ns(); /* late (a long walk): no burst of frames after */
+		if (deadline < top_mono_ns())
+			deadline = top_mono_ns(); /* late (a long walk): no burst of frames after */
 		if (!wait_until(deadline, tty, &wait_mask))
 			break;
 		/* Detached and attached again: other maps, and counters that start over. */

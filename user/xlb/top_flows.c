@@ -18,7 +18,7 @@
  * entries of the walk order, biased by bucket. */
 #define WALK_SHARE 10
 
-static __u64 mono_ns(void)
+__u64 top_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -104,7 +104,7 @@ static int walk_table(int fd, size_t key_size, const struct xlb_top_snap *s, __u
 int top_flows_update(struct top_flows *t, struct xlb_maps *m, struct xlb_top_snap *now,
 		     const struct xlb_top_snap *prev)
 {
-	__u64 start = mono_ns(), end;
+	__u64 start = top_mono_ns(), end;
 	int err;
 
 	if (prev && prev->flows_ns && start < t->next_ns) {
@@ -117,7 +117,7 @@ int top_flows_update(struct top_flows *t, struct xlb_maps *m, struct xlb_top_sna
 		err = walk_table(m->flow6, sizeof(struct xlb_flow6_key), now, now->be_flows);
 	if (err)
 		return err;
-	end = mono_ns();
+	end = top_mono_ns();
 	now->flows_ns = end;
 	now->flows_fresh = true;
 	t->next_ns = end + (WALK_SHARE - 1) * (end - start);

@@ -10,6 +10,9 @@ struct top_flows {
 	__u64 next_ns; /* CLOCK_MONOTONIC time of the next walk; 0: at the next reading */
 };
 
+/* CLOCK_MONOTONIC now, in ns: the time base of every reading and deadline of xlb top. */
+__u64 top_mono_ns(void);
+
 /* Fills now->be_flows: counted from the flow tables when a walk is due (or prev is NULL or
  * has no counts), else carried over from prev. 0 or -errno. */
 int top_flows_update(struct top_flows *t, struct xlb_maps *m, struct xlb_top_snap *now,
