@@ -123,6 +123,8 @@ static void test_tolerated(void)
 	static const char reordered[] = "reads.db1 10\n"
 					"causal_fallbacks 4\n"
 					"new_counter 77\n"
+					"uptime 12.5s\n"
+					"latency.db1 1.5ms\n"
 					"errors.db1 1\n"
 					"sessions_open 2\n"
 					"lag.db1 5\n"

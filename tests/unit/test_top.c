@@ -68,11 +68,13 @@ static void test_num(void)
 
 static void test_parse_interval(void)
 {
-	static const char *bad[] = { "0", "0.0", "-1", "x", "", "1s", "nan", "inf", "3601" };
+	static const char *bad[] = { "0",   "0.0", "-1",   "x",	   "",	   "1s",
+				     "nan", "inf", "3601", "0.09", "1e-10" };
 	double v = 0;
 
 	ASSERT_TRUE(!xlb_top_parse_interval("1", &v) && v == 1, "interval: 1");
 	ASSERT_TRUE(!xlb_top_parse_interval("0.5", &v) && v == 0.5, "interval: 0.5");
+	ASSERT_TRUE(!xlb_top_parse_interval("0.1", &v) && v == 0.1, "interval: 0.1");
 	ASSERT_TRUE(!xlb_top_parse_interval("3600", &v) && v == 3600, "interval: 3600");
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
 		ASSERT_EQ(xlb_top_parse_interval(bad[i], &v), -EINVAL,

@@ -92,7 +92,7 @@ int xlb_top_parse_interval(const char *s, double *out)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (end == s || *end || errno || !isfinite(v) || v <= 0 || v > 3600)
+	if (end == s || *end || errno || !isfinite(v) || v < 0.1 || v > 3600)
 		return -EINVAL;
 	*out = v;
 	return 0;

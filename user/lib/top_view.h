@@ -59,7 +59,8 @@ void xlb_top_num(double v, char *buf, size_t len);
  * flow_backend): same slot generation and VIP, and not down. */
 bool xlb_top_flow_live(const struct xlb_backend *be, const struct xlb_flow *f);
 
-/* Seconds for --interval: a number > 0 and at most 3600 ("1", "0.5"). 0 or -EINVAL. */
+/* Seconds for --interval: a number from 0.1 to 3600 ("1", "0.5"); faster than ten frames a
+ * second nobody can read, and a tiny one would spin. 0 or -EINVAL. */
 int xlb_top_parse_interval(const char *s, double *out);
 
 #endif

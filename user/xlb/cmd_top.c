@@ -37,8 +37,8 @@ static void top_opt(int opt, const char *arg, void *ctx)
 	struct top_opts *o = ctx;
 
 	if (opt == 'i' && xlb_top_parse_interval(arg, &o->interval))
-		die_usage("top: bad --interval '%s': expected seconds, more than 0 and at most "
-			  "3600 (like 1 or 0.5); usage: " TOP_USAGE,
+		die_usage("top: bad --interval '%s': expected seconds, from 0.1 to 3600 "
+			  "(like 1 or 0.5); usage: " TOP_USAGE,
 			  arg);
 	if (opt == 'c' && !(o->count = cli_parse_uint("--count", arg, 1000000000)))
 		die_usage("top: --count must be at least 1; usage: " TOP_USAGE);

@@ -560,6 +560,18 @@ static int server_line(struct splitter_stats *st, unsigned int f, const char *na
 	return 0;
 }
 
+/* The VALUE of "KEY VALUE", a whole number. */
+static int line_value(const char *line, const char *sp, unsigned long *v, char *why, size_t whylen)
+{
+	if (xlb_parse_uint(sp + 1, ~0ul, v) < 0) {
+		snprintf(why, whylen, "bad value in '%.64s': expected a whole number", line);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Keys this xlbd does not know are skipped before their value is read: a newer splitter may
+ * show counters of another form. */
 int splitter_stats_line(struct splitter_stats *st, const char *line, char *why, size_t whylen)
 {
 	char key[SPLITTER_NAME_LEN + 32];
@@ -576,10 +588,6 @@ int splitter_stats_line(struct splitter_stats *st, const char *line, char *why, 
 		snprintf(why, whylen, "'%.64s' is not a line KEY VALUE", line);
 		return -EINVAL;
 	}
-	if (xlb_parse_uint(sp + 1, ~0ul, &v) < 0) {
-		snprintf(why, whylen, "bad value in '%.64s': expected a whole number", line);
-		return -EINVAL;
-	}
 	memcpy(key, line, klen);
 	key[klen] = '\0';
 	dot = strchr(key, '.');
@@ -587,7 +595,8 @@ int splitter_stats_line(struct splitter_stats *st, const char *line, char *why, 
 		for (unsigned int f = 0; f < NR_SERVER_FIELDS; f++)
 			if (strlen(server_fields[f]) == (size_t)(dot - key) &&
 			    !strncmp(key, server_fields[f], dot - key))
-				return server_line(st, f, dot + 1, v, line, why, whylen);
+				return line_value(line, sp, &v, why, whylen)
+					       ?: server_line(st, f, dot + 1, v, line, why, whylen);
 		return 0; /* a per-server counter of a newer splitter */
 	}
 	for (int c = 0; c < SPLITTER_NR_COUNTERS; c++) {
@@ -597,6 +606,8 @@ int splitter_stats_line(struct splitter_stats *st, const char *line, char *why, 
 			snprintf(why, whylen, "%s given twice", key);
 			return -EINVAL;
 		}
+		if (line_value(line, sp, &v, why, whylen) < 0)
+			return -EINVAL;
 		st->seen |= 1u << c;
 		st->counters[c] = v;
 		return 0;
