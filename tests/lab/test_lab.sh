@@ -46,15 +46,6 @@ now_ms() {
 	echo $((t / 1000))
 }
 
-# quiet CMD...: CMD's output as TAP comments.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ -n "$out" ] && printf "# %s\n" "${out//$'\n'/$'\n# '}"
-	return $rc
-}
-
 # ccurl ARGS...: curl on the client with the lab CA and the lab's names.
 ccurl() {
 	netns_exec client curl -s --noproxy '*' --cacert "$CA" --connect-timeout 2 --max-time 5 \

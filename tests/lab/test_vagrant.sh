@@ -17,15 +17,6 @@ ROLES="common ca web lb client vm"
 TMP=$(mktemp -d /tmp/xlb-vagrant-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-# quiet CMD...: CMD's output as TAP comments.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ -n "$out" ] && printf "# %s\n" "${out//$'\n'/$'\n# '}"
-	return $rc
-}
-
 # ---- the scripts -------------------------------------------------------------------------
 for r in $ROLES; do
 	check "tools/roles/$r.sh parses (bash -n)" bash -n "$ROOT/tools/roles/$r.sh"

@@ -25,6 +25,16 @@ bail() {
 	exit 1
 }
 
+# quiet CMD...: CMD's output as TAP comments, so that it cannot be read as a test line; CMD's
+# exit status.
+quiet() {
+	local out rc
+	out=$("$@" 2>&1)
+	rc=$?
+	[ -n "$out" ] && printf "# %s\n" "${out//$'\n'/$'\n# '}"
+	return $rc
+}
+
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
 
 tap_done() {

@@ -11,24 +11,18 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/lib/tap.sh
 source "$ROOT/tests/lib/tap.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, XDP, bpffs)"
+# shellcheck source=tests/lib/netns_test.sh
+source "$ROOT/tests/lib/netns_test.sh"
 
-# shellcheck source=tools/netns.sh
-source "$ROOT/tools/netns.sh"
-XLB=$NETNS_XLB
-FLOOD=$ROOT/build/tools/xdp_flood
-export XLB_PIN_DIR=/sys/fs/bpf/xlbpt
-COUNT_DIR=/sys/fs/bpf/xlbpt-count
 # Not the benchmark's prefix (xlbp-): the two may run at the same time.
-netns_init xlbpt- 10.51.0.0/24 fd00:51::/64
+netns_test_init xlbpt- 10.51.0.0/24 fd00:51::/64
+FLOOD=$ROOT/build/tools/xdp_flood
+COUNT_DIR=/sys/fs/bpf/xlbpt-count
 VIP=$NETNS_VIP4:9/udp
-TMP=$(mktemp -d /tmp/xlbpt.XXXXXX)
-
-lbx() { netns_exec lb "$XLB" "$@"; }
 
 cleanup() {
-	netns_down
-	rm -rf "$XLB_PIN_DIR" "$COUNT_DIR" "$TMP"
+	netns_test_cleanup
+	rm -rf "$COUNT_DIR"
 }
 trap cleanup EXIT
 

@@ -14,41 +14,21 @@ ROOT=$(cd "$HERE/../.." && pwd)
 # shellcheck source=tests/lib/tap.sh
 source "$ROOT/tests/lib/tap.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, XDP, bpffs)"
+# shellcheck source=tests/lib/netns_test.sh
+source "$ROOT/tests/lib/netns_test.sh"
 
-# shellcheck source=tools/netns.sh
-source "$ROOT/tools/netns.sh"
-XLB=$NETNS_XLB
-export XLB_PIN_DIR=/sys/fs/bpf/xlbo
-netns_init xlbo- 10.25.0.0/24 fd00:25::/64
+netns_test_init xlbo- 10.25.0.0/24 fd00:25::/64
 VIP4=$NETNS_VIP4:80/tcp
 VIP6=[$NETNS_VIP6]:80/tcp
 URL4=http://$NETNS_VIP4/
-TMP=$(mktemp -d /tmp/xlbo.XXXXXX)
 HELD=6 # idle connections held open to the IPv6 VIP
 HOLD_PID=''
 WRK_PID=''
 
-lbx() { netns_exec lb "$XLB" "$@"; }
-
-# quiet CMD...: CMD's output as TAP comments, so that it cannot be read as a test line.
-quiet() {
-	local out rc
-	out=$("$@" 2>&1)
-	rc=$?
-	[ -n "$out" ] && printf "# %s\n" "${out//$'\n'/$'\n# '}"
-	return $rc
-}
-
 cleanup() {
 	[ -n "$HOLD_PID" ] && kill "$HOLD_PID" 2>/dev/null
 	[ -n "$WRK_PID" ] && kill "$WRK_PID" 2>/dev/null
-	if [ -e "/run/netns/$(netns_name lb)" ]; then
-		lbx detach "$NETNS_DEV" >/dev/null 2>&1
-	fi
-	rm -rf "$XLB_PIN_DIR"
-	netns_down
-	rm -rf "$TMP"
+	netns_test_cleanup
 }
 trap cleanup EXIT
 

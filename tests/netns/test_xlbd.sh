@@ -17,14 +17,11 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/wrk.sh
 source "$ROOT/tests/lib/wrk.sh"
 
-[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, XDP, bpffs)"
+# shellcheck source=tests/lib/netns_test.sh
+source "$ROOT/tests/lib/netns_test.sh"
 
-# shellcheck source=tools/netns.sh
-source "$ROOT/tools/netns.sh"
-XLB=$NETNS_XLB
+netns_test_init xlbdt- 10.21.0.0/24 fd00:21::/64
 XLBD=${XLBD:-$ROOT/build/xlbd}
-export XLB_PIN_DIR=/sys/fs/bpf/xlbdt
-netns_init xlbdt- 10.21.0.0/24 fd00:21::/64
 VIP4=$NETNS_VIP4:80/tcp
 URL4=http://$NETNS_VIP4/
 WEB1=${NETNS_IP4[web1]}
@@ -36,14 +33,11 @@ INTERVAL_MS=250
 TIMEOUT_MS=200
 RISE=2
 FALL=3
-TMP=$(mktemp -d /tmp/xlbdt.XXXXXX)
 CONF=$TMP/xlbd.conf
 LOG=$TMP/xlbd.log
 XLBD_PID=
 WRK_PID=
 LOOP_PID=
-
-lbx() { netns_exec lb "$XLB" "$@"; }
 
 # now_ms: wall clock in milliseconds (EPOCHREALTIME's separator follows the locale).
 now_ms() {
@@ -61,12 +55,7 @@ cleanup() {
 		kill -KILL "$XLBD_PID" 2>/dev/null
 		wait "$XLBD_PID" 2>/dev/null
 	fi
-	if [ -e "/run/netns/$(netns_name lb)" ]; then
-		lbx detach "$NETNS_DEV" >/dev/null 2>&1
-	fi
-	rm -rf "$XLB_PIN_DIR"
-	netns_down
-	rm -rf "$TMP"
+	netns_test_cleanup
 }
 trap cleanup EXIT
 

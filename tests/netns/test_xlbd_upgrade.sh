@@ -11,27 +11,19 @@ ROOT=$(cd "$HERE/../.." && pwd)
 source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/wrk.sh
 source "$ROOT/tests/lib/wrk.sh"
-[ "$(id -u)" = 0 ] || skip_all "needs root (namespaces, XDP, bpffs)"
-# shellcheck source=tools/netns.sh
-source "$ROOT/tools/netns.sh"
-
-XLB=$ROOT/build/xlb
+# shellcheck source=tests/lib/netns_test.sh
+source "$ROOT/tests/lib/netns_test.sh"
+netns_test_init xlbu- 10.22.0.0/24 fd00:22::/64
 XLBD=$ROOT/build/xlbd
-export XLB_PIN_DIR=/sys/fs/bpf/xlbu
-netns_init xlbu- 10.22.0.0/24 fd00:22::/64
 VIP=$NETNS_VIP4:80/tcp
 URL=http://$NETNS_VIP4/
-TMP=$(mktemp -d /tmp/xlbu.XXXXXX)
 PID=
 KA_PID=
 
 cleanup() {
 	[ -n "$KA_PID" ] && kill "$KA_PID" 2>/dev/null
 	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	netns_exec lb "$XLB" detach "$NETNS_DEV" >/dev/null 2>&1
-	rm -rf "$XLB_PIN_DIR"
-	netns_down
-	rm -rf "$TMP"
+	netns_test_cleanup
 }
 trap cleanup EXIT
 

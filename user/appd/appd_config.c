@@ -14,6 +14,7 @@
 #include "addr.h"
 #include "appd_config.h"
 #include "inifile.h"
+#include "secret.h"
 
 struct parse_ctx {
 	struct xlb_ini ini;	/* first: the key parsers get &ini and find the rest by ctx_of() */
@@ -265,21 +266,18 @@ int appd_config_parse_string(const char *text, const char *name, struct appd_con
 
 int appd_password_read(const char *path, char *buf, size_t len, char *err, size_t errlen)
 {
-	char line[APPD_PASSWORD_LEN + 2];
 	struct stat st;
-	size_t n;
-	FILE *f;
-	int ret = 0;
+	int fd, ret;
 
-	f = fopen(path, "re");
-	if (!f) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "%s: cannot open the password file: %s", path,
 			 strerror(-ret));
 		return ret;
 	}
-	if (fstat(fileno(f), &st) < 0) {
-		ret = -errno;
+	ret = xlb_secret_mode_check(fd, &st);
+	if (ret && ret != -EPERM) {
 		snprintf(err, errlen, "%s: cannot stat the password file: %s", path,
 			 strerror(-ret));
 		goto out;
@@ -289,34 +287,27 @@ int appd_password_read(const char *path, char *buf, size_t len, char *err, size_
 		snprintf(err, errlen, "%s: the password file is no regular file", path);
 		goto out;
 	}
-	if (st.st_mode & S_IRWXO) {
-		ret = -EPERM;
+	if (ret) {
 		snprintf(err, errlen,
 			 "%s: mode %04o gives others access to the password: expected none "
 			 "(chmod 600 %s)",
 			 path, (unsigned int)(st.st_mode & 07777), path);
 		goto out;
 	}
-	if (!fgets(line, sizeof(line), f))
-		line[0] = '\0';
-	n = strcspn(line, "\r\n");
-	/* no line end within the buffer: the line is longer than any password we take */
-	if (!line[n] && n == sizeof(line) - 1) {
+	ret = xlb_secret_read_fd(fd, buf, len);
+	if (ret == -EOVERFLOW) {
 		ret = -EINVAL;
-		snprintf(err, errlen, "%s: password too long: expected at most %d characters", path,
-			 APPD_PASSWORD_LEN - 1);
-		goto out;
-	}
-	line[n] = '\0';
-	if (!n || n >= len) {
+		snprintf(err, errlen, "%s: password too long: expected at most %zu characters",
+			 path, len - 1);
+	} else if (ret) {
+		snprintf(err, errlen, "%s: cannot read the password file: %s", path,
+			 strerror(-ret));
+	} else if (!buf[0]) {
 		ret = -EINVAL;
-		snprintf(err, errlen, "%s: %s: expected the password on the first line", path,
-			 n ? "password too long" : "empty password");
-		goto out;
+		snprintf(err, errlen, "%s: empty password: expected the password on the first line",
+			 path);
 	}
-	memcpy(buf, line, n + 1);
 out:
-	explicit_bzero(line, sizeof(line));
-	fclose(f);
+	close(fd);
 	return ret;
 }

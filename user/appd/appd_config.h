@@ -73,9 +73,10 @@ int appd_config_parse_string(const char *text, const char *name, struct appd_con
 			     size_t errlen);
 
 /*
- * The first line of path (without its line end) into buf. Refused with -EPERM while others
- * may access the file (as xlb-sqlproxy refuses its config), -EINVAL when the line is empty
- * or does not fit. err: one line, "PATH: ...", never the password.
+ * The first line of path (without its line end) into buf (xlb_secret_read_fd). Refused with
+ * -EPERM while others may access the file (as xlb-sqlproxy refuses its config), -EINVAL when
+ * it is no regular file or the line is empty or does not fit, -errno when it cannot be opened
+ * or read. err: one line, "PATH: ...", never the password.
  */
 int appd_password_read(const char *path, char *buf, size_t len, char *err, size_t errlen);
 

@@ -6,7 +6,6 @@
  * database server answered.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,66 +16,12 @@
 #include <mysql/mysql.h>
 
 #include "appd_config.h"
+#include "daemon_args.h"
 #include "db.h"
 #include "http.h"
 #include "log.h"
 
-struct options {
-	const char *config;
-	bool foreground, check_only;
-};
-
 static const char usage[] = "usage: appd -c FILE [--foreground] [--check-config] [-v]\n";
-
-static void parse_options(int argc, char **argv, struct options *o)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "check-config", no_argument, NULL, 'k' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int opt;
-
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:fvh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'k':
-			o->check_only = true;
-			break;
-		case 'v':
-			if (xlb_log_level < XLB_LOG_DEBUG)
-				xlb_log_level++;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		case ':':
-			fprintf(stderr, "appd: option '%s' needs a value\n%s", argv[optind - 1],
-				usage);
-			exit(2);
-		default:
-			fprintf(stderr, "appd: unknown option '%s'\n%s", argv[optind - 1], usage);
-			exit(2);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "appd: unexpected argument '%s'\n%s", argv[optind], usage);
-		exit(2);
-	}
-	if (!o->config) {
-		fprintf(stderr, "appd: no config file: expected -c FILE\n%s", usage);
-		exit(2);
-	}
-}
 
 static void on_stop(evutil_socket_t sig, short what, void *ctx)
 {
@@ -87,7 +32,7 @@ static void on_stop(evutil_socket_t sig, short what, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct options o = {};
+	struct daemon_args o = { .prog = "appd", .usage = usage };
 	struct appd_config cfg;
 	struct appd_http http = {};
 	struct appd_db db = {};
@@ -96,7 +41,7 @@ int main(int argc, char **argv)
 	char err[512], password[APPD_PASSWORD_LEN];
 	int rc = 1;
 
-	parse_options(argc, argv, &o);
+	daemon_args_parse(&o, argc, argv, NULL, NULL, NULL);
 	/* the password is read before detaching (daemon() moves to /): a relative path in the
 	 * config means what it meant where appd was started */
 	if (appd_config_load(o.config, &cfg, err, sizeof(err)) ||

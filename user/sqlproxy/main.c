@@ -6,7 +6,6 @@
  * through the admin socket.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,68 +17,13 @@
 #include <mysql/mysql.h>
 
 #include "admin.h"
+#include "daemon_args.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxy_config.h"
 #include "session.h"
 
-struct options {
-	const char *config;
-	bool foreground, check_only;
-};
-
 static const char usage[] = "usage: xlb-sqlproxy -c FILE [--foreground] [--check-config] [-v]\n";
-
-static void parse_options(int argc, char **argv, struct options *o)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "check-config", no_argument, NULL, 'k' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int opt;
-
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:fvh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'k':
-			o->check_only = true;
-			break;
-		case 'v':
-			if (xlb_log_level < XLB_LOG_DEBUG)
-				xlb_log_level++;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		case ':':
-			fprintf(stderr, "xlb-sqlproxy: option '%s' needs a value\n%s",
-				argv[optind - 1], usage);
-			exit(2);
-		default:
-			fprintf(stderr, "xlb-sqlproxy: unknown option '%s'\n%s", argv[optind - 1],
-				usage);
-			exit(2);
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "xlb-sqlproxy: unexpected argument '%s'\n%s", argv[optind], usage);
-		exit(2);
-	}
-	if (!o->config) {
-		fprintf(stderr, "xlb-sqlproxy: no config file: expected -c FILE\n%s", usage);
-		exit(2);
-	}
-}
 
 /*
  * SIGHUP: the users and the [proxy] settings are taken from the file again. The servers keep
@@ -147,13 +91,13 @@ static void on_stop(evutil_socket_t sig, short what, void *ctx)
 
 int main(int argc, char **argv)
 {
-	struct options o = {};
+	struct daemon_args o = { .prog = "xlb-sqlproxy", .usage = usage };
 	struct sp_proxy *p = calloc(1, sizeof(*p));
 	struct event *sigterm = NULL, *sigint = NULL, *sighup = NULL;
 	char err[512];
 	int rc = 1;
 
-	parse_options(argc, argv, &o);
+	daemon_args_parse(&o, argc, argv, NULL, NULL, NULL);
 	if (!p) {
 		fprintf(stderr, "xlb-sqlproxy: out of memory\n");
 		return 1;

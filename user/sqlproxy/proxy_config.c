@@ -13,6 +13,7 @@
 #include "endpoint.h"
 #include "inifile.h"
 #include "proxy_config.h"
+#include "secret.h"
 
 enum section {
 	SECT_NONE,
@@ -346,14 +347,12 @@ static void set_defaults(struct sp_config *cfg)
 static int check_mode(struct xlb_ini *ini)
 {
 	struct stat st;
+	int err = xlb_secret_mode_check(fileno(ini->f), &st);
 
-	if (fstat(fileno(ini->f), &st) < 0) {
-		int e = errno;
-
-		return xlb_ini_fail_at(ini, 0, -e, "cannot stat: %s", strerror(e));
-	}
+	if (err && err != -EPERM)
+		return xlb_ini_fail_at(ini, 0, err, "cannot stat: %s", strerror(-err));
 	/* a directory fails as it reads, with EISDIR, as in xlbd */
-	if (S_ISDIR(st.st_mode) || !(st.st_mode & S_IRWXO))
+	if (S_ISDIR(st.st_mode) || !err)
 		return 0;
 	return xlb_ini_fail_at(ini, 0, -EPERM,
 			       "mode %04o gives others access to a file that holds passwords: "

@@ -6,7 +6,6 @@
  * on forwarding with what the maps hold.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "daemon_args.h"
 #include "daemon.h"
 #include "health.h"
 #include "log.h"
@@ -27,65 +27,32 @@
 /* How often the daemon looks for backends added or removed behind its back (by the CLI). */
 #define RESCAN_MS 1000
 
-struct options {
-	const char *config;
+/* What only xlbd's command line has (the rest: struct daemon_args). */
+struct xlbd_opts {
 	const char *bpf_object; /* NULL: the program built into xlbd */
-	bool foreground, check_only, detach_on_exit;
+	bool detach_on_exit;
+};
+
+enum { OPT_DETACH_ON_EXIT = DAEMON_OPT_BASE, OPT_BPF_OBJECT };
+
+static const struct option xlbd_long_opts[] = {
+	{ "detach-on-exit", no_argument, NULL, OPT_DETACH_ON_EXIT },
+	{ "bpf-object", required_argument, NULL, OPT_BPF_OBJECT },
+	{},
 };
 
 static const char usage[] =
 	"usage: xlbd -c FILE [--foreground] [--check-config] [--detach-on-exit]\n"
 	"            [--bpf-object FILE] [-v]\n";
 
-static void parse_options(int argc, char **argv, struct options *o)
+static void xlbd_opt(int opt, const char *arg, void *ctx)
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "check-config", no_argument, NULL, 'k' },
-		{ "detach-on-exit", no_argument, NULL, 'd' },
-		{ "bpf-object", required_argument, NULL, 'b' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
-	int opt;
+	struct xlbd_opts *x = ctx;
 
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":c:vh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			o->config = optarg;
-			break;
-		case 'f':
-			o->foreground = true;
-			break;
-		case 'k':
-			o->check_only = true;
-			break;
-		case 'd':
-			o->detach_on_exit = true;
-			break;
-		case 'b':
-			o->bpf_object = optarg;
-			break;
-		case 'v':
-			xlb_log_level = XLB_LOG_DEBUG;
-			break;
-		case 'h':
-			fputs(usage, stdout);
-			exit(0);
-		default:
-			fprintf(stderr, "xlbd: bad option '%s'; %s", argv[optind - 1], usage);
-			exit(2);
-		}
-	}
-	if (!o->config || optind != argc) {
-		fprintf(stderr, "xlbd: %s; %s",
-			o->config ? "unexpected argument" : "no config file given (-c FILE)",
-			usage);
-		exit(2);
-	}
+	if (opt == OPT_DETACH_ON_EXIT)
+		x->detach_on_exit = true;
+	else if (opt == OPT_BPF_OBJECT)
+		x->bpf_object = arg;
 }
 
 /*
@@ -282,7 +249,8 @@ int main(int argc, char **argv)
 	struct timeval rescan_every = { RESCAN_MS / 1000, (RESCAN_MS % 1000) * 1000 };
 	struct event *sigs[3] = {}, *rescan = NULL;
 	const int signals[3] = { SIGTERM, SIGINT, SIGHUP };
-	struct options o = {};
+	struct daemon_args o = { .prog = "xlbd", .usage = usage };
+	struct xlbd_opts x = {};
 	struct xlbd d = {};
 	char err[512];
 	int ret = 1;
@@ -291,7 +259,7 @@ int main(int argc, char **argv)
 	 * kill the daemon: ignored until the handler is in place. */
 	signal(SIGHUP, SIG_IGN);
 	xlb_log_level = XLB_LOG_INFO;
-	parse_options(argc, argv, &o);
+	daemon_args_parse(&o, argc, argv, xlbd_long_opts, xlbd_opt, &x);
 	xlb_log_setup_libs();
 	d.config_path = o.config;
 	if (xlbd_config_load(o.config, &d.cfg, err, sizeof(err))) {
@@ -314,7 +282,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_file_limit();
-	d.bpf_object = o.bpf_object;
+	d.bpf_object = x.bpf_object;
 	if (attach_interfaces(d.cfg, NULL, d.bpf_object))
 		goto out;
 	ret = xlb_maps_open_pinned(&d.maps, xlb_pin_dir());
@@ -359,7 +327,7 @@ out:
 			event_free(sigs[i]);
 	if (d.metrics)
 		xlbd_metrics_stop(d.metrics);
-	if (o.detach_on_exit)
+	if (x.detach_on_exit)
 		detach_interfaces(d.cfg);
 	xlb_maps_close(&d.maps);
 	if (d.base)

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 
 #include "mysqlconn.h"
 #include "probe.h"
+#include "secret.h"
 
 /* A status line longer than this is not an HTTP server talking. */
 #define STATUS_LINE_MAX 256
@@ -420,42 +420,8 @@ int probe_start(struct event_base *base, const struct sockaddr *addr, socklen_t 
 
 int probe_read_password(struct probe_spec *spec, const char *path)
 {
-	/* one byte more than a password may have, to tell a line that is too long */
-	char buf[PROBE_PASSWORD_MAX + 1];
-	size_t n = 0, len;
-	char *eol = NULL;
-	ssize_t r;
-	int fd, err = 0;
-
-	explicit_bzero(spec->password, sizeof(spec->password));
 	spec->password_file = path;
-	/* read(2), not stdio: no copy of the password left behind in a FILE's buffer */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return spec->password_err = -errno;
-	while (!eol && n < sizeof(buf)) {
-		r = read(fd, buf + n, sizeof(buf) - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			err = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		eol = memchr(buf + n, '\n', r);
-		n += r;
-	}
-	close(fd);
-	len = eol ? (size_t)(eol - buf) : n;
-	if (len && buf[len - 1] == '\r')
-		len--;
-	if (!err && len >= PROBE_PASSWORD_MAX)
-		err = -EOVERFLOW;
-	if (!err)
-		memcpy(spec->password, buf, len);
-	explicit_bzero(buf, sizeof(buf));
-	return spec->password_err = err;
+	return spec->password_err = xlb_secret_read(path, spec->password, sizeof(spec->password));
 }
 
 void probe_password_why(const struct probe_spec *spec, char *buf, size_t len)
