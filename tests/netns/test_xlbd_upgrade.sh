@@ -27,8 +27,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# nsenter itself, not the netns_exec function: a function sent to the background runs in a
+# subshell, and $! would be that shell's pid, not xlbd's (kill would miss the daemon).
 start_xlbd() {
-	netns_exec lb "$XLBD" -c "$TMP/xlb.conf" --foreground "$@" 2>>"$TMP/xlbd.log" &
+	nsenter --net="/run/netns/$(netns_name lb)" "$XLBD" -c "$TMP/xlb.conf" --foreground "$@" \
+		2>>"$TMP/xlbd.log" &
 	PID=$!
 }
 prog_id() { ip -j -n "$(netns_name lb)" link show dev "$NETNS_DEV" | grep -o '"id":[0-9]*' | head -1; }
