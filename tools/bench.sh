@@ -9,3 +9,4 @@ build/tools/bench_prog
 tools/bench_xlbd.sh
 tools/bench_sql.sh
 tools/bench_pps.sh
+tools/bench_http.sh
