@@ -106,14 +106,11 @@ netns_up || die "building the namespaces failed"
 # netns_up gives the lb's port, or the veth drops them.
 ip -force -n "$NETNS_SW" link set dev client xdpdrv obj "$NETNS_PASS_OBJ" sec xdp ||
 	die "cannot attach the XDP_PASS stub to the client's switch port"
-# A switch forwards by MAC and runs no firewall: static entries, so no frame is ever flooded
-# to every port while the bridge relearns, and the host's iptables hooks off the bridge.
+# A switch forwards by MAC: static entries, so no frame is ever flooded to every port while the
+# bridge relearns.
 for n in $NETNS_NODES; do
 	bridge -n "$NETNS_SW" fdb replace "$(mac_of "$n")" dev "$n" master static ||
 		die "cannot add the switch's entry for $n"
-done
-for t in arptables iptables ip6tables; do
-	netns_sw sysctl -qw "net.bridge.bridge-nf-call-$t=0" 2>/dev/null
 done
 LB_MAC=$(mac_of lb)
 
