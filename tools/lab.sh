@@ -39,6 +39,8 @@ XLB=$BIN/xlb
 DOMAIN=xlb.lab
 
 die() { echo "lab: $*" >&2; exit 1; }
+# What the demonstration of `up` found wrong; up fails when it is not empty.
+PROBLEMS=()
 
 netns_init "$LAB_PREFIX" "$LAB_NET4" "$LAB_NET6" || exit 2
 SITE_FILE=$NETNS_RUNDIR/site.env
@@ -85,6 +87,63 @@ role() {
 }
 
 lbx() { netns_exec lb "$XLB" "$@"; }
+
+# node_macs: "NODE=MAC" of every node's interface on the segment (MAC empty for a node that
+# has none yet).
+node_macs() {
+	local n
+	for n in $NETNS_NODES; do
+		printf '%s=%s ' "$n" "$(node_mac "$n")"
+	done
+}
+
+node_mac() {
+	ip -n "$(netns_name "$1")" -br link show dev "$NETNS_DEV" 2>/dev/null | awk '{ print $3 }'
+}
+
+# forget_macs BEFORE: a node made again (its namespace was gone) has a new MAC, which the
+# others' neighbour caches would not learn for half a minute: a web server would send its
+# DSR answers to the client's old MAC. Those entries go, so that they are resolved again.
+forget_macs() {
+	local n m
+	for n in $NETNS_NODES; do
+		case " $1 " in
+		*" $n=$(node_mac "$n") "*) continue ;;
+		esac
+		for m in $NETNS_NODES; do
+			[ "$m" = "$n" ] && continue
+			ip -n "$(netns_name "$m")" neigh del "${NETNS_IP4[$n]}" dev "$NETNS_DEV" 2>/dev/null
+			ip -n "$(netns_name "$m")" neigh del "${NETNS_IP6[$n]}" dev "$NETNS_DEV" 2>/dev/null
+		done
+	done
+	return 0
+}
+
+# adopt_orphans: a node's namespace deleted by hand (`ip netns del`) under a running lab lives
+# on as long as its daemons do, out of reach by name, with its veth still on the bridge, so
+# that netns_up could not make the node again. Name it again after one of its daemons (`ip
+# netns attach`): up then carries on with the daemons that run, down stops them as usual. A
+# daemon is known by its pid file and by its command line, which names the node's directory.
+adopt_orphans() {
+	local n ns f pid self
+	self=$(readlink /proc/self/ns/net)
+	for n in $NETNS_NODES; do
+		ns=$(netns_name "$n")
+		[ -e "/run/netns/$ns" ] && continue
+		for f in "$NETNS_RUNDIR/$n"/*.pid "$NETNS_RUNDIR/$n"/nginx/nginx.pid \
+			"$NETNS_RUNDIR/$n"/mariadb/pid; do
+			pid=$(cat "$f" 2>/dev/null) || continue
+			[ -n "$pid" ] || continue
+			tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$NETNS_RUNDIR/$n/" ||
+				continue
+			[ "$(readlink "/proc/$pid/ns/net")" != "$self" ] || continue
+			if ip netns attach "$ns" "$pid"; then
+				echo "== $ns had been deleted under its daemons: named again (the namespace of pid $pid)"
+				break
+			fi
+		done
+	done
+}
 
 # backends_up: how many backends of the lab's VIPs xlbd has marked healthy.
 backends_up() {
@@ -144,6 +203,8 @@ show() {
 	w1=$(netns_count web1 <<<"$out")
 	w2=$(netns_count web2 <<<"$out")
 	echo "   web1: $w1   web2: $w2   failed: $((REQUESTS - w1 - w2))"
+	[ $((w1 + w2)) = "$REQUESTS" ] ||
+		PROBLEMS+=("$((REQUESTS - w1 - w2)) of $REQUESTS HTTPS requests through the VIP failed")
 
 	text="hello from the lab, $(date +%T)"
 	echo "== a note written through web2 (https://web2.$DOMAIN, pinned to ${NETNS_IP4[web2]}" \
@@ -152,6 +213,7 @@ show() {
 		--data "{\"text\": \"$text\", \"author\": \"lab\"}" "https://web2.$DOMAIN/api/notes")
 	echo "   POST /api/notes on web2: $resp"
 	id=$(json_field id <<<"$resp")
+	[ -n "$id" ] || PROBLEMS+=("the note could not be written through web2")
 	if [ -n "$id" ]; then
 		got=$(netns_exec web1 mariadb --no-defaults --socket="$NETNS_RUNDIR/web1/mariadb/sock" \
 			-uroot -N -B -e "SELECT id, text, @@server_id FROM notes.notes WHERE id = $id" 2>&1)
@@ -177,7 +239,7 @@ print("note %s %s, read from server_id %s" % (sys.argv[1],
 
 up() {
 	[ "$(id -u)" = 0 ] || die "must run as root (namespaces, XDP, bpffs, MariaDB)"
-	local b c
+	local b c macs
 	for b in xlb xlbd xlb-sqlproxy appd; do
 		[ -x "$BIN/$b" ] || die "$BIN/$b missing: run make"
 	done
@@ -191,7 +253,10 @@ up() {
 
 	echo "== namespaces ${NETNS_PREFIX}{client,lb,web1,web2} on a bridge in $NETNS_SW" \
 		"($LAB_NET4, $LAB_NET6)"
-	netns_up || die "building the namespaces failed"
+	adopt_orphans
+	macs=$(node_macs)
+	netns_up || die "building the namespaces failed (ip netns list; make lab-down removes what is left)"
+	forget_macs "$macs"
 	site_file >"$SITE_FILE"
 	NODE=ca SITE_FILE=$SITE_FILE bash "$HERE/roles/ca.sh" up || die "the lab CA failed"
 	for n in $NETNS_BACKENDS; do
@@ -224,7 +289,7 @@ Look around (nsenter enters one namespace and keeps /sys/fs/bpf in view):
     curl --cacert $CA https://$NETNS_VIP4/node
     curl --cacert $CA https://[$NETNS_VIP6]/api/whoami
     curl --cacert $CA https://$NETNS_VIP4/api/notes
-    curl --cacert $CA -d '{"text":"hi"}' https://$NETNS_VIP4/api/notes
+    curl --cacert $CA -H 'Content-Type: application/json' -d '{"text":"hi"}' https://$NETNS_VIP4/api/notes
     wrk -c 32 -d 10s https://$NETNS_VIP4/node
   Logs, configs and pids: $NETNS_RUNDIR/{lb,web1,web2}; xlb's pins: $XLB_PIN_DIR
 EOF
@@ -233,11 +298,16 @@ EOF
 	else
 		echo "Remove everything with: LAB_PREFIX=$LAB_PREFIX tools/lab.sh down"
 	fi
+	if [ ${#PROBLEMS[@]} != 0 ]; then
+		printf 'lab: %s\n' "${PROBLEMS[@]}" >&2
+		die "the site is up but does not work as it should: see the logs in $NETNS_RUNDIR"
+	fi
 }
 
 down() {
 	[ "$(id -u)" = 0 ] || die "must run as root"
 	local n
+	adopt_orphans
 	# The roles stop their daemons cleanly (MariaDB flushes, xlbd leaves, xlb is detached
 	# before its pins go); netns_down then kills whatever is left in the namespaces.
 	if [ -r "$SITE_FILE" ]; then

@@ -103,6 +103,17 @@ whoami_id() {
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["db_server_id"])' 2>/dev/null
 }
 
+# wait_backends_up N SECONDS: xlbd has N backends healthy.
+wait_backends_up() {
+	for _ in $(seq $(($2 * 10))); do
+		[ "$(netns_exec lb "$XLB" backend list --json 2>/dev/null | python3 -c '
+import json, sys
+print(sum(1 for b in json.load(sys.stdin) if b["health"] == "up"))' 2>/dev/null)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_whoami NODE WANT SECONDS: whoami_id NODE becomes WANT.
 wait_whoami() {
 	for _ in $(seq $(($3 * 10))); do
@@ -150,10 +161,14 @@ primary_sql() {
 # ---- make lab ---------------------------------------------------------------------------
 # Leftovers of an interrupted run (never another lab's: other prefix, other pins).
 "$ROOT/tools/lab.sh" down >/dev/null 2>&1
+# Ctrl-C in the middle of the first run (somewhere in the web roles): the next run finishes
+# the job.
+timeout -s INT 3 make -C "$ROOT" lab >"$TMP/lab0.log" 2>&1
+diag "make lab interrupted after 3 s at: $(grep -v '^make' "$TMP/lab0.log" | tail -n 1)"
 t0=$(now_ms)
 make -C "$ROOT" lab >"$TMP/lab1.log" 2>&1
 rc=$?
-diag "make lab took $(($(now_ms) - t0)) ms"
+diag "make lab after it took $(($(now_ms) - t0)) ms"
 if ! is "make lab (LAB_PREFIX=$LAB_PREFIX) exits 0" "$rc" 0; then
 	tail -n 30 "$TMP/lab1.log" | sed 's/^/# /'
 	bail "the lab did not come up"
@@ -162,6 +177,10 @@ check "make lab shows the HTTPS split with no failure" \
 	grep -qE '^ +web1: [0-9]+ +web2: [0-9]+ +failed: 0$' "$TMP/lab1.log"
 check "make lab shows the note on the primary" grep -q 'on the primary .*: [0-9]' "$TMP/lab1.log"
 check "make lab ends with how to look around" grep -q 'xlb top' "$TMP/lab1.log"
+# The POST it shows, as printed, in a shell on the client (the way the output says).
+post=$(grep -F -- "-d '{\"text\"" "$TMP/lab1.log" | sed 's/^ *//')
+check "the POST of the look-around, copied as printed, writes a note" \
+	grep -qE '^\{"id":[0-9]+' <<<"$(netns_exec client bash -c "$post" 2>/dev/null)"
 
 # ---- HTTPS through the VIP --------------------------------------------------------------
 split "HTTPS via the VIP, CA verified" 40 "https://vip.xlb.lab/node" 15
@@ -171,6 +190,17 @@ netns_exec client curl -s --noproxy '*' --max-time 5 -o /dev/null "https://$VIP/
 is "without the lab CA the certificate is refused (curl exit 60)" "$?" 60
 out=$(ccurl -o /dev/null -w '%{http_code} %{content_type}' "https://vip.xlb.lab/")
 is "the application page through the VIP" "$out" "200 text/html"
+for f in app.js:application/javascript style.css:text/css; do
+	out=$(ccurl -o /dev/null -w '%{http_code} %{content_type}' "https://vip.xlb.lab/${f%%:*}")
+	is "its ${f%%:*} through the VIP" "$out" "200 ${f#*:}"
+done
+# nginx's workers are not root: the page must be where they can read it, wherever the source
+# tree is (a checkout under /root is not theirs).
+user=$(ps -o user= --ppid "$(cat "$RUN/web1/nginx/nginx.pid")" | head -n 1)
+www=$(sed -n 's/^[[:space:]]*root \(.*\);$/\1/p' "$RUN/web1/nginx/nginx.conf")
+check "nginx's workers ($user) can read the page ($www) without the source tree" \
+	sh -c "case '$www' in '$RUN'/*) ;; *) exit 1 ;; esac &&
+		setpriv --reuid='$user' --regid=nogroup --clear-groups cat '$www/index.html' >/dev/null"
 
 # ---- a note posted and read back ----------------------------------------------------------
 # One curl, two requests on one kept-alive connection: the same flow, the same web server,
@@ -260,15 +290,64 @@ print(" ".join("%s=%d" % kv for kv in sorted(c.items())))')
 is "two backends on each of the 4 VIPs" "$out" \
 	"$VIP:443/tcp=2 $VIP:80/tcp=2 [$NETNS_VIP6]:443/tcp=2 [$NETNS_VIP6]:80/tcp=2"
 
+# ---- up repairs ----------------------------------------------------------------------------
+# nginx's master killed outright: its workers keep :80 and :443; up stops them and starts it.
+kill -KILL "$(cat "$RUN/web1/nginx/nginx.pid")"
+check "web role up after nginx's master was killed (SIGKILL) starts it again" quiet role_up web1 web
+is "and web1 answers on its own address" \
+	"$(netns_exec client curl -s --noproxy '*' --max-time 5 "http://${NETNS_IP4[web1]}/node")" web1
+
+# A replica's first start interrupted (a datadir without the notes database): made again.
+kill -TERM "$(cat "$RUN/web2/mariadb/pid")"
+for _ in $(seq 100); do [ -e "$RUN/web2/mariadb/pid" ] || break; sleep 0.1; done
+rm -rf "$RUN/web2/mariadb/data/notes"
+check "web role up over an unfinished datadir makes it again" quiet role_up web2 web
+check "and the new replica serves web2's reads" wait_whoami web2 2 10
+
+# xlb detached by hand under a running xlbd: up starts xlbd again, which attaches it.
+netns_exec lb "$XLB" detach eth0 >/dev/null 2>&1
+check "lb role up attaches xlb again" quiet role_up lb lb
+check "xlb is on the lb's eth0" sh -c "ip -n '$(netns_name lb)' link show dev eth0 | grep -q prog/xdp"
+check "xlbd has the 8 backends up again" wait_backends_up 8 5
+split "after xlb came back" 20 "https://vip.xlb.lab/node" 7
+
+# Namespaces deleted by hand: web2's (its daemons run on in it), the client's (gone with its
+# link) and then the switch's (every link gone, xlb with the lb's): make lab makes it whole.
+web2_pids=$(site_pids | tr ' ' '\n' | grep '^web2/' | tr '\n' ' ')
+ip netns del "$(netns_name web2)"
+ip netns del "$(netns_name client)"
+make -C "$ROOT" lab >"$TMP/lab3.log" 2>&1
+is "make lab after web2's and the client's namespaces were deleted exits 0" "$?" 0
+check "it names web2's namespace again" grep -q "$(netns_name web2) had been deleted" "$TMP/lab3.log"
+is "web2's daemons are the same" "$(site_pids | tr ' ' '\n' | grep '^web2/' | tr '\n' ' ')" "$web2_pids"
+check "and its HTTPS split has no failure" grep -qE '^ +web1: [0-9]+ +web2: [0-9]+ +failed: 0$' \
+	"$TMP/lab3.log"
+ip netns del "$NETNS_SW"
+make -C "$ROOT" lab >"$TMP/lab4.log" 2>&1
+is "make lab after the switch's namespace was deleted exits 0" "$?" 0
+check "and its HTTPS split has no failure" grep -qE '^ +web1: [0-9]+ +web2: [0-9]+ +failed: 0$' \
+	"$TMP/lab4.log"
+
+# up fails when what it shows fails: the VIP unreachable from the client.
+ip -n "$(netns_name client)" route add blackhole "$VIP/32"
+"$ROOT/tools/lab.sh" up >"$TMP/lab5.log" 2>&1
+is "lab.sh up exits 1 when the requests through the VIP fail" "$?" 1
+check "and says so" grep -q "^lab: 20 of 20 HTTPS requests through the VIP failed" "$TMP/lab5.log"
+ip -n "$(netns_name client)" route del blackhole "$VIP/32"
+
 # ---- make lab-down -----------------------------------------------------------------------
 # shellcheck disable=SC2046 # a list of pids
 set -- $(daemon_pids)
 diag "the lab's processes before lab-down: $#"
+# Half torn down by hand first: web1's namespace deleted under its daemons.
+ip netns del "$(netns_name web1)"
 make -C "$ROOT" lab-down >"$TMP/down.log" 2>&1
-is "make lab-down exits 0" "$?" 0
+is "make lab-down (web1's namespace deleted by hand before) exits 0" "$?" 0
 is "no namespace of the lab left" "$(ip netns list | awk -v p="$LAB_PREFIX" 'index($1, p) == 1' | wc -l)" 0
 is "none of the lab's $# daemon processes is left" "$(alive "$@")" ""
 is "no process names the lab's run directory" "$(lab_procs)" ""
 check "no pin directory left ($XLB_PIN_DIR)" test ! -e "$XLB_PIN_DIR"
 check "no run directory left ($RUN)" test ! -e "$RUN"
+make -C "$ROOT" lab-down >"$TMP/down2.log" 2>&1
+is "make lab-down again exits 0" "$?" 0
 tap_done

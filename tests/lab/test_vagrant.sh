@@ -57,6 +57,15 @@ check "the machines are provisioned by tools/roles/vm.sh" \
 check "vm.sh runs the lab's role script of the machine" \
 	grep -q 'bash "$SRC/tools/roles/$ROLE.sh" up' "$ROOT/tools/roles/vm.sh"
 check "the lab CA is made by tools/roles/ca.sh" grep -q "tools/roles/ca.sh' up" "$VF"
+check "the CA's key stays on the host (not rsync'd)" grep -q '"/vagrant/.ca/ca.key"' "$VF"
+# What vm.sh installs on a web or lb VM: make deps's list, without vagrant's packages (whose
+# recommendations would bring an NFS server and libguestfs into every VM).
+out=$(SRC=$ROOT bash "$ROOT/tools/roles/vm.sh" --deps 2>&1)
+check "vm.sh --deps: nginx, mariadb-server, clang, libxdp-dev are in it ($out)" sh -c \
+	"for p in nginx mariadb-server clang libxdp-dev; do echo ' $out ' | grep -q \" \$p \" || exit 1; done"
+is "vm.sh --deps: no vagrant package" "$(tr ' ' '\n' <<<"$out" | grep -c '^vagrant')" 0
+# shellcheck disable=SC2016 # the text of the script
+check "vm.sh installs make when the box has none" grep -q 'command -v make' "$ROOT/tools/roles/vm.sh"
 # name, address and role of each machine, in the order they come up.
 nodes=$(sed -n 's/^ *\["\([a-z0-9]*\)", "\([0-9.]*\)", "\([a-z]*\)",.*/\1 \2 \3/p' "$VF" | tr '\n' ';')
 is "machines in order: web1 (primary), web2 (replica), lb, client" \

@@ -104,6 +104,14 @@ role_up() {
 	echo "$MONITOR_PW" | write_if_changed "$STATE/monitor.pw" 600 && changed=1
 	xlbd_conf "$dev" | write_if_changed "$CONF" 644 && changed=1
 	"$SITE_BIN/xlbd" -c "$CONF" --check-config >/dev/null || die "xlbd refuses $CONF"
+	if daemon_running xlbd && ! ip link show dev "$dev" | grep -q 'prog/xdp'; then
+		# xlbd attaches xlb when it starts; an interface made again since (in the lab: the
+		# switch's namespace was gone, and its links with it) has no program. The pins go
+		# too: their backends name the MACs and the interface index of before.
+		say "xlbd runs but xlb is not attached to $dev: starting xlbd again, on new pins"
+		daemon_stop "$STATE/xlbd.pid"
+		rm -rf "$XLB_PIN_DIR"
+	fi
 	if daemon_running xlbd; then
 		[ $changed = 1 ] || return 0
 		say "xlbd: new config, reloading"

@@ -7,14 +7,34 @@
 # Building in the VM, not copying the host's build/: the VM's libraries are the ones it runs
 # with, and the host may not be Debian 12. The build goes outside /vagrant so that a later
 # rsync from the host does not delete it.
+#
+# `vm.sh --deps` prints the packages it installs on a web or lb VM (for the tests; SRC from
+# the environment, /vagrant by default).
 set -u
 NODE=${1-}
 ROLE=${2-}
-SRC=/vagrant
+SRC=${SRC:-/vagrant}
 BUILD=/opt/xlb/build
 export SITE_FILE=${SITE_FILE:-$SRC/vagrant/site.env}
 
 die() { echo "vm ($NODE): $*" >&2; exit 1; }
+
+# vm_deps: the project's own list of packages (make deps), so that the VMs cannot need
+# another; but not vagrant's, which runs on the host, not in the VMs.
+vm_deps() {
+	local deps
+	# shellcheck disable=SC2016 # $(DEPS) is make's
+	deps=$(printf 'xlb-vm-deps:\n\t@echo $(DEPS)\n' |
+		make -s --no-print-directory -C "$SRC" -f Makefile -f - xlb-vm-deps) ||
+		die "cannot read DEPS from $SRC/Makefile"
+	tr ' ' '\n' <<<"$deps" | grep -v -e '^vagrant' -e '^$' | tr '\n' ' '
+}
+
+if [ "$NODE" = --deps ]; then
+	vm_deps
+	echo
+	exit 0
+fi
 
 if [ -z "$NODE" ] || [ -z "$ROLE" ]; then
 	die "usage: $0 NODE web|lb|client"
@@ -24,8 +44,18 @@ export DEBIAN_FRONTEND=noninteractive
 
 case $ROLE in
 web | lb)
-	# The project's own list of packages (make deps), so that the VMs cannot need another.
-	make -C "$SRC" deps >/dev/null || die "make deps failed"
+	# A minimal Debian (the box) has no make.
+	if ! command -v make >/dev/null; then
+		apt-get update >/dev/null || die "apt-get update failed"
+		apt-get install -y --no-install-recommends make >/dev/null ||
+			die "apt-get install make failed"
+	fi
+	deps=$(vm_deps) || exit 1
+	# Without the packages apt would recommend (they are not needed, and some are big).
+	apt_conf=$(mktemp) || die "mktemp failed"
+	echo 'APT::Install-Recommends "false";' >"$apt_conf"
+	APT_CONFIG=$apt_conf make -C "$SRC" deps DEPS="$deps" >/dev/null || die "make deps failed"
+	rm -f "$apt_conf"
 	make -C "$SRC" BUILD=$BUILD -j"$(nproc)" $BUILD/xlb $BUILD/xlbd $BUILD/xlb-sqlproxy \
 		$BUILD/appd >/dev/null || die "the build failed"
 	;;

@@ -83,7 +83,7 @@ http {
 		ssl_certificate_key $STATE/tls/$NODE.key;
 		ssl_protocols TLSv1.2 TLSv1.3;
 		ssl_session_cache shared:SSL:4m;
-		root $SITE_SRC/user/appd/static;
+		root $STATE/www;
 		index index.html;
 
 		# Which server answered, without the database: for counting the split.
@@ -111,9 +111,36 @@ EOF
 
 nginx_pid() { echo "$NGINX_DIR/nginx.pid"; }
 
+# nginx_orphans: pids of our nginx's processes that still hold :80 or :443 while no master of
+# ours runs, e.g. the workers of a master killed with SIGKILL: they keep the ports, and a new
+# master could not bind them. Only this node's sockets are seen (in the lab the node's
+# namespace), and only processes named nginx with a file of $NGINX_DIR open (their logs).
+nginx_orphans() {
+	local p f
+	for p in $(ss -ltnpH '( sport = :80 or sport = :443 )' 2>/dev/null |
+		grep -o '("nginx",pid=[0-9]*' | cut -d= -f2 | sort -u); do
+		for f in /proc/"$p"/fd/*; do
+			case $(readlink "$f" 2>/dev/null) in
+			"$NGINX_DIR"/*) echo "$p"; break ;;
+			esac
+		done
+	done
+}
+
+# static_up: appd's static files, copied into the node's state directory. nginx's workers run
+# as nobody, who may not reach the source tree (a checkout under /root is not theirs to read).
+static_up() {
+	local src=$SITE_SRC/user/appd/static
+	[ -r "$src/index.html" ] || die "no $src/index.html: is SITE_SRC ($SITE_SRC) the source tree?"
+	mkdir -p "$STATE/www"
+	cp -r "$src/." "$STATE/www/" || die "cannot copy $src into $STATE/www"
+	chmod -R a+rX "$STATE/www"
+}
+
 nginx_up() {
 	local changed=0
 	mkdir -p "$NGINX_DIR/tmp" "$STATE/tls"
+	static_up
 	[ -s "$SITE_CA_DIR/$NODE.crt" ] || die "no certificate for $NODE in $SITE_CA_DIR: run ca.sh up"
 	write_if_changed "$STATE/tls/$NODE.crt" 644 <"$SITE_CA_DIR/$NODE.crt" && changed=1
 	write_if_changed "$STATE/tls/$NODE.key" 600 <"$SITE_CA_DIR/$NODE.key" && changed=1
@@ -125,6 +152,18 @@ nginx_up() {
 		say "nginx: new config, reloading"
 		kill -HUP "$(cat "$(nginx_pid)")"
 		return 0
+	fi
+	local orphans
+	orphans=$(nginx_orphans)
+	if [ -n "$orphans" ]; then
+		# shellcheck disable=SC2086 # a list of pids
+		say "nginx: stopping workers left by a master that is gone (pids" $orphans")"
+		# shellcheck disable=SC2086
+		kill -KILL $orphans 2>/dev/null
+		for _ in $(seq 50); do
+			[ -z "$(nginx_orphans)" ] && break
+			sleep 0.1
+		done
 	fi
 	say "nginx on :80 and :443"
 	# -e: nginx opens its error log before it reads the config; keep it ours.
@@ -203,6 +242,12 @@ db_wait_replica() {
 db_up() {
 	local fresh=0 args=()
 	if ! db_running; then
+		# A datadir without the notes database never finished its first start (an up
+		# interrupted in mariadb-install-db or before the schema came): made again.
+		if [ -d "$MARIADB_DIR/$DB/data" ] && [ ! -d "$MARIADB_DIR/$DB/data/notes" ]; then
+			say "MariaDB: $MARIADB_DIR/$DB/data is from an unfinished first start, made again"
+			rm -rf "$MARIADB_DIR/$DB/data"
+		fi
 		[ -d "$MARIADB_DIR/$DB/data/mysql" ] || fresh=1
 		mariadb_install "$DB" || die "mariadb-install-db failed"
 		# A replica is read-only from the start: xlbd tells the roles apart by read_only.
@@ -210,7 +255,8 @@ db_up() {
 		say "MariaDB on $IP4:$SITE_SQL_PORT (server_id $SERVER_ID$([ $fresh = 1 ] && echo ", new datadir"))"
 		mariadb_run "$DB" "$SITE_SQL_PORT" "$SERVER_ID" "${args[@]}" ||
 			die "MariaDB did not start: $MARIADB_DIR/$DB/error.log"
-		[ $fresh = 1 ] && db_drop_anonymous
+		# Every start, not only the first: an up interrupted right after it left them.
+		db_drop_anonymous
 	fi
 	if [ "$NODE" = "$PRIMARY" ]; then
 		db_primary_setup
