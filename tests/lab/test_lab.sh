@@ -188,6 +188,16 @@ split "HTTP via the VIP" 20 "http://$VIP/node" 7
 check "HTTPS via the IPv6 VIP" grep -qxE 'web[12]' <<<"$(ccurl "https://[$NETNS_VIP6]/node")"
 netns_exec client curl -s --noproxy '*' --max-time 5 -o /dev/null "https://$VIP/node"
 is "without the lab CA the certificate is refused (curl exit 60)" "$?" 60
+# One pool, one TLS identity: a session made with web1 resumes on web2, as a client's next
+# connection through the VIP may land there (TLS 1.3 tickets arrive after the handshake: the
+# client stays a moment to read them).
+tls_session() {
+	sleep 0.5 | netns_exec client openssl s_client -connect "$1:443" -servername vip.xlb.lab \
+		-CAfile "$CA" -verify_return_error "${@:2}" 2>/dev/null
+}
+tls_session "${NETNS_IP4[web1]}" -sess_out "$TMP/tls.sess" >/dev/null
+check "a TLS session from web1 resumes on web2 (shared certificate and ticket key)" \
+	grep -q '^Reused,' <<<"$(tls_session "${NETNS_IP4[web2]}" -sess_in "$TMP/tls.sess")"
 out=$(ccurl -o /dev/null -w '%{http_code} %{content_type}' "https://vip.xlb.lab/")
 is "the application page through the VIP" "$out" "200 text/html"
 for f in app.js:application/javascript style.css:text/css; do

@@ -90,15 +90,18 @@ if command -v openssl >/dev/null; then
 	check "ca.sh up with site.env" quiet env SITE_FILE="$SITE" SITE_CA_DIR="$TMP/ca" \
 		bash "$ROOT/tools/roles/ca.sh" up
 	vip=$(sed -n 's/^SITE_VIP4=//p' "$SITE")
-	for w in web1 web2; do
-		check "$w's certificate verifies against the lab CA" \
-			quiet openssl verify -CAfile "$TMP/ca/ca.crt" "$TMP/ca/$w.crt"
-		check "$w's certificate names the VIP, vip.xlb.lab and $w.xlb.lab" sh -c \
-			"openssl x509 -in '$TMP/ca/$w.crt' -noout -ext subjectAltName |
-			grep -q 'DNS:$w.xlb.lab, DNS:vip.xlb.lab, IP Address:$vip'"
+	check "the web servers' certificate verifies against the lab CA" \
+		quiet openssl verify -CAfile "$TMP/ca/ca.crt" "$TMP/ca/web.crt"
+	sans=$(openssl x509 -in "$TMP/ca/web.crt" -noout -ext subjectAltName 2>&1)
+	for n in "DNS:vip.xlb.lab" "IP Address:$vip" "DNS:web1.xlb.lab" "DNS:web2.xlb.lab" \
+		"IP Address:$(sed -n 's/^SITE_IP4_web1=//p' "$SITE")"; do
+		check "the certificate names $n" grep -qF "$n" <<<"$sans"
 	done
-	before=$(md5sum "$TMP/ca/"*.crt)
+	is "the session-ticket key: 80 bytes, mode 600" \
+		"$(stat -c '%s %a' "$TMP/ca/ticket.key" 2>&1)" "80 600"
+	before=$(md5sum "$TMP/ca/"*.crt "$TMP/ca/ticket.key")
 	env SITE_FILE="$SITE" SITE_CA_DIR="$TMP/ca" bash "$ROOT/tools/roles/ca.sh" up >/dev/null
-	is "ca.sh up again keeps the CA and the certificates" "$(md5sum "$TMP/ca/"*.crt)" "$before"
+	is "ca.sh up again keeps the CA, the certificate and the ticket key" \
+		"$(md5sum "$TMP/ca/"*.crt "$TMP/ca/ticket.key")" "$before"
 fi
 tap_done

@@ -79,10 +79,12 @@ http {
 		listen 443 ssl;
 		listen [::]:443 ssl;
 		server_name _;
-		ssl_certificate $STATE/tls/$NODE.crt;
-		ssl_certificate_key $STATE/tls/$NODE.key;
+		ssl_certificate $STATE/tls/web.crt;
+		ssl_certificate_key $STATE/tls/web.key;
 		ssl_protocols TLSv1.2 TLSv1.3;
 		ssl_session_cache shared:SSL:4m;
+		# the pool's shared ticket key: a session resumes on either server (ca.sh)
+		ssl_session_ticket_key $STATE/tls/ticket.key;
 		root $STATE/www;
 		index index.html;
 
@@ -141,9 +143,12 @@ nginx_up() {
 	local changed=0
 	mkdir -p "$NGINX_DIR/tmp" "$STATE/tls"
 	static_up
-	[ -s "$SITE_CA_DIR/$NODE.crt" ] || die "no certificate for $NODE in $SITE_CA_DIR: run ca.sh up"
-	write_if_changed "$STATE/tls/$NODE.crt" 644 <"$SITE_CA_DIR/$NODE.crt" && changed=1
-	write_if_changed "$STATE/tls/$NODE.key" 600 <"$SITE_CA_DIR/$NODE.key" && changed=1
+	for f in web.crt web.key ticket.key; do
+		[ -s "$SITE_CA_DIR/$f" ] || die "no $f in $SITE_CA_DIR: run ca.sh up"
+	done
+	write_if_changed "$STATE/tls/web.crt" 644 <"$SITE_CA_DIR/web.crt" && changed=1
+	write_if_changed "$STATE/tls/web.key" 600 <"$SITE_CA_DIR/web.key" && changed=1
+	write_if_changed "$STATE/tls/ticket.key" 600 <"$SITE_CA_DIR/ticket.key" && changed=1
 	nginx_conf | write_if_changed "$NGINX_DIR/nginx.conf" 644 && changed=1
 	if pid_alive "$(nginx_pid)"; then
 		[ $changed = 1 ] || return 0
