@@ -32,8 +32,8 @@ if [ -n "$missing" ]; then
 	exit 0
 fi
 
-sqlp_init bench 34300
-RELAY_PORT=34310
+sqlp_init bench 24300
+RELAY_PORT=24310
 relay_pid=
 cleanup() {
 	[ -n "$relay_pid" ] && kill "$relay_pid" 2>/dev/null

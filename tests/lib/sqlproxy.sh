@@ -28,7 +28,9 @@ SQLP_ADMIN=
 SQLP_LOG=
 declare -gA SQLP_SESS_PID=() SQLP_SESS_FD=()
 
-# sqlp_init NAME BASE_PORT: names and ports; nothing started yet.
+# sqlp_init NAME BASE_PORT: names and ports; nothing started yet. Test ports stay below the
+# kernel's ephemeral range (32768 and up): a listener there fails now and then with "Address
+# already in use" when some client's outgoing connection happens to hold that port.
 sqlp_init() {
 	SQLP_TMP=$(mktemp -d "/tmp/xlb-sqlp-$1.XXXXXX")
 	# mysqld runs as the mysql user and must reach its datadir below this directory.

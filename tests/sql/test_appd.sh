@@ -15,7 +15,7 @@ source "$ROOT/tests/lib/tap.sh"
 source "$ROOT/tests/lib/sqlproxy.sh"
 
 APPD=${APPD:-$ROOT/build/appd}
-APPD_PORT=33358
+APPD_PORT=23358
 BASE=http://127.0.0.1:$APPD_PORT
 APPD_PID=
 MAX_BODY=16384
@@ -27,10 +27,10 @@ missing=$(sqlp_missing)
 command -v curl >/dev/null || skip_all "needs curl"
 [ -x "$APPD" ] || skip_all "needs $APPD (make build/appd)"
 
-# The splitter on 33356, the primary on 33350, the replica on 33351.
-sqlp_init appd 33356
-SQLP_PPORT=33350
-SQLP_RPORT=33351
+# The splitter on 23356, the primary on 23350, the replica on 23351.
+sqlp_init appd 23356
+SQLP_PPORT=23350
+SQLP_RPORT=23351
 T=$SQLP_TMP
 
 appd_cleanup() {

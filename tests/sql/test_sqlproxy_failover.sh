@@ -14,7 +14,7 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-sqlp_test_begin failover 33310
+sqlp_test_begin failover 23310
 
 mariadb_sql db1 "CREATE TABLE xlbtest.f (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))" ||
 	bail "cannot create the test table"

@@ -16,7 +16,7 @@ source "$ROOT/tests/lib/sqlproxy.sh"
 command -v sysbench >/dev/null || skip_all "needs sysbench (make deps)"
 SLAP=$(command -v mariadb-slap || command -v mysqlslap) || skip_all "needs mariadb-slap"
 
-sqlp_test_begin load 33330
+sqlp_test_begin load 23330
 
 SB_TIME=${SB_TIME:-10}
 # sb PORT TEST ARGS...: sysbench against xlbtest as app, bounded in time (a proxy that hangs

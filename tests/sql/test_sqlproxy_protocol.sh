@@ -16,7 +16,7 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-sqlp_test_begin protocol 33320
+sqlp_test_begin protocol 23320
 
 # py_points SCRIPT: runs a Python test script that prints "PASS<TAB>name" or
 # "FAIL<TAB>name<TAB>detail" per point and "DONE" at its end; each line becomes a TAP point.
@@ -522,10 +522,10 @@ check "a config readable by others: the proxy refuses to start (exit $rc; 124: i
 check "... and says which file ($(head -n 1 <<<"$out"))" grep -q "loose.conf" <<<"$out"
 
 # The admin socket over TCP (admin = ADDR:PORT, for an xlbd on another machine): a second
-# proxy on the same servers, its admin on 127.0.0.1:33373, its clients on 33374. The same
+# proxy on the same servers, its admin on 127.0.0.1:23373, its clients on 23374. The same
 # protocol as on the Unix socket.
-TCP_ADMIN=127.0.0.1:33373
-sed -e "s/^listen = .*/listen = 127.0.0.1:33374/" -e "s|^admin = .*|admin = $TCP_ADMIN|" \
+TCP_ADMIN=127.0.0.1:23373
+sed -e "s/^listen = .*/listen = 127.0.0.1:23374/" -e "s|^admin = .*|admin = $TCP_ADMIN|" \
 	"$SQLP_CONF" >"$SQLP_TMP/tcp.conf"
 chmod 600 "$SQLP_TMP/tcp.conf"
 "$SQLPROXY" -c "$SQLP_TMP/tcp.conf" --foreground >>"$SQLP_TMP/tcp.log" 2>&1 &
@@ -544,7 +544,7 @@ is "TCP admin: the role is set" "$(servers_of "$TCP_ADMIN" | awk -F'\t' '$1 == "
 is "TCP admin: an error is one ERR line" "$(sqlp_admin_at "$TCP_ADMIN" show nothing)" \
 	"ERR: bad show command: expected show servers, show stats or show sessions"
 # its own clients' port, the same admin port
-sed "s/^listen = .*/listen = 127.0.0.1:33375/" "$SQLP_TMP/tcp.conf" >"$SQLP_TMP/tcp2.conf"
+sed "s/^listen = .*/listen = 127.0.0.1:23375/" "$SQLP_TMP/tcp.conf" >"$SQLP_TMP/tcp2.conf"
 chmod 600 "$SQLP_TMP/tcp2.conf"
 out=$(timeout 5 "$SQLPROXY" -c "$SQLP_TMP/tcp2.conf" --foreground 2>&1)
 rc=$?
@@ -554,10 +554,10 @@ check "... and says why in one line ($(head -n 1 <<<"$out"))" \
 	grep -qF "$TCP_ADMIN: cannot bind the admin socket: Address already in use" <<<"$out"
 kill "$TCP_PID" 2>/dev/null
 wait "$TCP_PID" 2>/dev/null
-sed -i "s|^admin = .*|admin = localhost:33373|" "$SQLP_TMP/tcp.conf"
+sed -i "s|^admin = .*|admin = localhost:23373|" "$SQLP_TMP/tcp.conf"
 out=$("$SQLPROXY" -c "$SQLP_TMP/tcp.conf" --check-config 2>&1)
 is "TCP admin: a host name is refused in one line" "$out" "xlb-sqlproxy: $SQLP_TMP/tcp.conf:4: bad admin \
-'localhost:33373' in [proxy]: expected the path of a Unix socket (1 to 107 characters, no ':') \
+'localhost:23373' in [proxy]: expected the path of a Unix socket (1 to 107 characters, no ':') \
 or a numeric ADDR:PORT or [ADDR6]:PORT"
 
 check "after all of it, a new session works" [ "$(sqlp_q "SELECT 'fresh'")" = fresh ]

@@ -21,7 +21,7 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-sqlp_test_begin regress 35300 perl
+sqlp_test_begin regress 25300 perl
 
 mariadb_sql db1 "CREATE TABLE xlbtest.r (id INT PRIMARY KEY, v INT) ENGINE=InnoDB" ||
 	bail "cannot create the test table"

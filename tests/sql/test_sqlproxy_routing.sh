@@ -14,7 +14,7 @@ source "$ROOT/tests/lib/tap.sh"
 # shellcheck source=tests/lib/sqlproxy.sh
 source "$ROOT/tests/lib/sqlproxy.sh"
 
-sqlp_test_begin routing 33300 perl
+sqlp_test_begin routing 23300 perl
 
 mariadb_sql db1 "CREATE TABLE xlbtest.t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64))
 	ENGINE=InnoDB" || bail "cannot create the test table"

@@ -6,7 +6,7 @@
 # thread) make it offline and started again a replica; a lagging replica's lag is pushed; a
 # hung node is offline by the check's deadline while the other is still checked; read_only
 # flipped both ways moves the primary; a restarted splitter is healed; metrics and /status
-# show it all. A second splitter has its admin on TCP (127.0.0.1:33371, clients on 33372):
+# show it all. A second splitter has its admin on TCP (127.0.0.1:23371, clients on 23372):
 # xlbd drives it as the Unix one, and its counters (`show stats`) are in xlbd's /metrics
 # (xlb_sqlproxy_*), following the reads sent through it, kept once it is gone. TAP.
 #
@@ -59,7 +59,7 @@ fi
 # ---- inside the lb's namespace -----------------------------------------------------------
 INTERVAL_MS=200
 METRICS=127.0.0.1:9591
-sqlp_init xlbd 33340
+sqlp_init xlbd 23340
 CONF=$SQLP_TMP/xlbd.conf
 LOG=$SQLP_TMP/xlbd.log
 PWFILE=$SQLP_TMP/monitor.pw
@@ -68,8 +68,8 @@ DB1=127.0.0.1:$SQLP_PPORT
 DB2=127.0.0.1:$SQLP_RPORT
 LOCK_PID=
 # the splitter with a TCP admin
-TCP_ADMIN=127.0.0.1:33371
-TCP_PORT=33372
+TCP_ADMIN=127.0.0.1:23371
+TCP_PORT=23372
 TCP_CONF=$SQLP_TMP/sqlproxy-tcp.conf
 TCP_PID=
 

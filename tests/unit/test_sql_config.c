@@ -203,7 +203,7 @@ static void test_values(void)
 		    "values: ';' after a blank starts a comment");
 	/* the admin socket over TCP, for an xlbd on another machine */
 	{
-		static const char *const tcp[] = { "127.0.0.1:6034", "10.10.0.11:33371",
+		static const char *const tcp[] = { "127.0.0.1:6034", "10.10.0.11:23371",
 						   "[::1]:6034", "[fd00:23::11]:65535" };
 
 		for (size_t k = 0; k < ARRAY_SIZE(tcp); k++) {
