@@ -47,11 +47,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mac_of() {
-	ip -j -n "$(netns_name "$1")" link show dev "$NETNS_DEV" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'
-}
-
 delivered() { echo $(($("$FLOOD" read "$COUNT_DIR/web1") + $("$FLOOD" read "$COUNT_DIR/web2"))); }
 
 # What the lb's interface runs: xlb (both VIPs), the bare forwarder, or nothing.
@@ -59,7 +54,7 @@ lb_use() {
 	case $1 in
 	xlb) lbx attach "$NETNS_DEV" --mode native >/dev/null ;;
 	bare) netns_exec lb "$FLOOD" bare --dev "$NETNS_DEV" --vip "$NETNS_VIP4:$PORT" \
-		--backend "$(mac_of web1)" --backend "$(mac_of web2)" ;;
+		--backend "$(netns_mac web1)" --backend "$(netns_mac web2)" ;;
 	none)
 		lbx detach "$NETNS_DEV" >/dev/null 2>&1
 		ip -n "$(netns_name lb)" link set dev "$NETNS_DEV" xdp off ;;
@@ -102,17 +97,8 @@ fi
 cleanup 2>/dev/null
 TMP=$(mktemp -d /tmp/xlbp.XXXXXX)
 netns_up || die "building the namespaces failed"
-# The generator's frames leave the client with XDP_TX: its switch port needs the stub that
-# netns_up gives the lb's port, or the veth drops them.
-ip -force -n "$NETNS_SW" link set dev client xdpdrv obj "$NETNS_PASS_OBJ" sec xdp ||
-	die "cannot attach the XDP_PASS stub to the client's switch port"
-# A switch forwards by MAC: static entries, so no frame is ever flooded to every port while the
-# bridge relearns.
-for n in $NETNS_NODES; do
-	bridge -n "$NETNS_SW" fdb replace "$(mac_of "$n")" dev "$n" master static ||
-		die "cannot add the switch's entry for $n"
-done
-LB_MAC=$(mac_of lb)
+netns_generator_path || die "cannot prepare the switch for the generator"
+LB_MAC=$(netns_mac lb)
 
 mkdir -p "$COUNT_DIR"
 for n in $NETNS_BACKENDS; do

@@ -231,6 +231,26 @@ netns_nginx_stop() {
 	done
 }
 
+# netns_mac NODE: the MAC address of the node's interface on the segment.
+netns_mac() {
+	ip -j -n "$(netns_name "$1")" link show dev "$NETNS_DEV" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'
+}
+
+# netns_generator_path: what a packet generator sending with XDP_TX from the client needs. Its
+# frames leave through the client's veth, whose peer (the switch port) drops them without an
+# XDP program: the XDP_PASS stub the lb's port has. And static switch entries for every node,
+# so that no frame is flooded to every port while the bridge relearns.
+netns_generator_path() {
+	local n mac
+	ip -force -n "$NETNS_SW" link set dev client xdpdrv obj "$NETNS_PASS_OBJ" sec xdp ||
+		return 1
+	for n in $NETNS_NODES; do
+		mac=$(netns_mac "$n") || return 1
+		bridge -n "$NETNS_SW" fdb replace "$mac" dev "$n" master static || return 1
+	done
+}
+
 # netns_down: nginx, namespaces and their directories, gone. Idempotent.
 netns_down() {
 	local n ns pids

@@ -26,11 +26,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mac_of() {
-	ip -j -n "$(netns_name "$1")" link show dev "$NETNS_DEV" |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["address"])'
-}
-
 # bad_args NAME ARGS...: exit 2 and exactly one line on stderr, nothing on stdout.
 bad_args() {
 	local name=$1 rc
@@ -65,13 +60,7 @@ fi
 cleanup 2>/dev/null
 TMP=$(mktemp -d /tmp/xlbpt.XXXXXX)
 netns_up || bail "building the namespaces failed"
-# The generator sends with XDP_TX: its peer port needs the stub, like the lb's.
-ip -force -n "$NETNS_SW" link set dev client xdpdrv obj "$NETNS_PASS_OBJ" sec xdp ||
-	bail "cannot attach the stub to the client's switch port"
-for n in $NETNS_NODES; do
-	bridge -n "$NETNS_SW" fdb replace "$(mac_of "$n")" dev "$n" master static ||
-		bail "cannot add the switch's entry for $n"
-done
+netns_generator_path || bail "cannot prepare the switch for the generator"
 mkdir -p "$COUNT_DIR"
 for n in $NETNS_BACKENDS; do
 	check "xdp_flood count on $n" \
@@ -89,7 +78,7 @@ for n in $NETNS_BACKENDS; do
 	lbx backend add "$VIP" "${NETNS_IP4[$n]}" || bail "backend add failed"
 done
 
-out=$(netns_exec client "$FLOOD" --dev "$NETNS_DEV" --dst-mac "$(mac_of lb)" \
+out=$(netns_exec client "$FLOOD" --dev "$NETNS_DEV" --dst-mac "$(netns_mac lb)" \
 	--src "${NETNS_IP4[client]}" --dst "$NETNS_VIP4:9" --seconds 0.5)
 is "flood exit status" "$?" 0
 diag "$out"
