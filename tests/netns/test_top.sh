@@ -269,8 +269,24 @@ if command -v script >/dev/null; then
 	check "terminal: cursor shown again after SIGQUIT" grep -qF $'\e[?25h' "$TMP/tty3.out"
 	check "terminal: echo and line editing back after SIGQUIT" \
 		grep -qaE '(^|[^-])icanon echo ' "$TMP/tty3.out"
+
+	# Ctrl-Z (SIGTSTP), then fg (SIGCONT): the shell gets the cursor back while top is
+	# stopped, and top takes the terminal again after, drawing on until 'q'.
+	(sleep 1; top_kill TSTP; sleep 0.4; top_kill CONT) &
+	kpid=$!
+	(sleep 2.2; printf q) | timeout 10 script -qfec \
+		"nsenter --net=/run/netns/$(netns_name lb) $XLB top --interval 0.3" \
+		/dev/null >"$TMP/tty4.out"
+	is "terminal: after Ctrl-Z and fg, 'q' still quits, exit 0" "$?" 0
+	wait "$kpid"
+	cursor=$(grep -aoF $'\e[?25' "$TMP/tty4.out" | wc -l)
+	is "terminal: cursor shown at Ctrl-Z, hidden again after fg, shown at the end" "$cursor" 4
+	# what came after the first cursor-show (the one at Ctrl-Z)
+	after=$(<"$TMP/tty4.out")
+	after=${after#*$'\e[?25h'}
+	check "terminal: frames drawn again after fg" grep -qaF "$VIP4" <<<"$after"
 else
-	for _ in 1 2 3 4 5 6 7 8 9; do ok "# SKIP script(1) missing"; done
+	for _ in $(seq 12); do ok "# SKIP script(1) missing"; done
 fi
 
 exec {HOLD_IN}>&-

@@ -101,11 +101,17 @@ static void attached_devs(char *buf, size_t len)
 
 static struct termios saved_tio;
 static bool tio_saved, cursor_hidden;
-static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t stop_signal, suspend_asked;
 
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+}
+
+static void on_suspend(int sig)
+{
+	(void)sig;
+	suspend_asked = 1;
 }
 
 /* Also run by exit(), so that die() in the middle of a refresh leaves a usable terminal. */
@@ -123,25 +129,9 @@ static void tty_restore(void)
 /* The signals that end top on a terminal: Ctrl-C, Ctrl-\ (quit), kill, the terminal closed. */
 static const int stop_signals[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP };
 
-/*
- * The stop signals are blocked except inside ppoll(), so one that comes while a frame is
- * being made still ends the wait that follows (no lost wake-up), and the terminal is
- * restored before the process dies of it. Keys: 'q' without Enter, no echo.
- */
-static void tty_setup(sigset_t *wait_mask)
+/* Keys: 'q' without Enter, no echo; the cursor hidden, the screen cleared. */
+static void tty_enter(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigset_t block;
-
-	sigemptyset(&block);
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaddset(&block, stop_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, wait_mask);
-	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
-		sigdelset(wait_mask, stop_signals[i]);
-		sigaction(stop_signals[i], &sa, NULL);
-	}
-	atexit(tty_restore);
 	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &saved_tio)) {
 		struct termios t = saved_tio;
 
@@ -152,6 +142,52 @@ static void tty_setup(sigset_t *wait_mask)
 	}
 	fputs("\033[?25l\033[2J", stdout);
 	cursor_hidden = true;
+}
+
+/*
+ * The stop signals, and SIGTSTP (Ctrl-Z), are blocked except inside ppoll(), so one that comes
+ * while a frame is being made still ends the wait that follows (no lost wake-up), and the
+ * terminal is restored before the process dies of it or is stopped.
+ */
+static void tty_setup(sigset_t *wait_mask)
+{
+	struct sigaction sa = { .sa_handler = on_signal }, tstp = { .sa_handler = on_suspend };
+	sigset_t block;
+
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(&block, stop_signals[i]);
+	sigaddset(&block, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &block, wait_mask);
+	for (size_t i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++) {
+		sigdelset(wait_mask, stop_signals[i]);
+		sigaction(stop_signals[i], &sa, NULL);
+	}
+	sigdelset(wait_mask, SIGTSTP);
+	sigaction(SIGTSTP, &tstp, NULL);
+	atexit(tty_restore);
+	tty_enter();
+}
+
+/* Ctrl-Z: the shell gets its terminal back as it was, the process stops for real (the default
+ * action), and after `fg` (SIGCONT) top takes the terminal again; the next frame redraws it. */
+static void tty_suspend(void)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, tstp = { .sa_handler = on_suspend };
+	sigset_t set;
+
+	suspend_asked = 0;
+	tty_restore();
+	sigemptyset(&set);
+	sigaddset(&set, SIGTSTP);
+	sigaction(SIGTSTP, &dfl, NULL);
+	raise(SIGTSTP);
+	/* delivered here: stopped until SIGCONT (in an orphaned process group the kernel
+	 * discards the stop, and top just carries on) */
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	sigaction(SIGTSTP, &tstp, NULL);
+	tty_enter();
 }
 
 /* The frame from the top left corner, each line cut to the window and erased to its end;
@@ -194,6 +230,8 @@ static bool wait_until(__u64 deadline, bool tty, const sigset_t *wait_mask)
 	for (;;) {
 		if (stop_signal)
 			return false;
+		if (suspend_asked)
+			tty_suspend();
 		now = top_mono_ns();
 		if (now >= deadline)
 			return true;
