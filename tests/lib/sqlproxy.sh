@@ -15,6 +15,8 @@
 
 SQLP_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SQLPROXY=${SQLPROXY:-$SQLP_ROOT/build/xlb-sqlproxy}
+# The Python cases import the admin client (tools/sqlproxy_admin.py) as a module.
+export PYTHONPATH=$SQLP_ROOT/tools${PYTHONPATH:+:$PYTHONPATH}
 # shellcheck source=tools/mariadb.sh
 source "$SQLP_ROOT/tools/mariadb.sh"
 
@@ -162,30 +164,24 @@ sqlp_admin() { sqlp_admin_at "$SQLP_ADMIN" "$@"; }
 
 # sqlp_admin_at ADMIN COMMAND: the same at ADMIN, a Unix socket path or a TCP ADDR:PORT or
 # [ADDR6]:PORT (as [proxy] admin takes it).
-sqlp_admin_at() {
-	local at=$1
-	shift
-	python3 - "$at" "$*" <<'EOF'
-import socket, sys
-at = sys.argv[1]
-if ":" in at:
-    host, port = at.rsplit(":", 1)
-    s = socket.create_connection((host.strip("[]"), int(port)), timeout=5)
-else:
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    s.connect(at)
-s.sendall(sys.argv[2].encode() + b"\n")
-buf = b""
-# A reply ends with an empty line: "\n\n", or a lone "\n" for an empty reply.
-while not (buf.endswith(b"\n\n") or buf == b"\n"):
-    d = s.recv(65536)
-    if not d:
-        sys.stdout.write(buf.decode(errors="replace"))
-        sys.exit(1)
-    buf += d
-sys.stdout.write(buf[:-1].decode(errors="replace"))
-EOF
+sqlp_admin_at() { "$SQLP_ROOT/tools/sqlproxy_admin.py" "$@"; }
+
+# sqlp_py_points SCRIPT [TIMEOUT]: runs a Python test script (60 s at most by default) that
+# prints "PASS<TAB>name" or "FAIL<TAB>name<TAB>detail" per point and "DONE" at its end; each
+# line becomes a TAP point, and one more says whether the script reached its end. The script
+# finds the proxy in SQLP_PORT, SQLP_ADMIN and SQLP_PID.
+sqlp_py_points() {
+	local res name detail done=
+	while IFS=$'\t' read -r res name detail; do
+		case $res in
+		PASS) ok "$name" ;;
+		FAIL) fail "$name"; diag "$detail" ;;
+		DONE) done=1 ;;
+		*) diag "$res $name $detail" ;;
+		esac
+	done < <(SQLP_PORT=$SQLP_PORT SQLP_ADMIN=$SQLP_ADMIN SQLP_PID=$SQLP_PID \
+		timeout "${2:-60}" python3 "$1" 2>&1)
+	check "$(basename "$1" .py): the script ran to its end" [ -n "$done" ]
 }
 
 SQLP_STATS_BEFORE=

@@ -18,22 +18,6 @@ source "$ROOT/tests/lib/sqlproxy.sh"
 
 sqlp_test_begin protocol 23320
 
-# py_points SCRIPT: runs a Python test script that prints "PASS<TAB>name" or
-# "FAIL<TAB>name<TAB>detail" per point and "DONE" at its end; each line becomes a TAP point.
-py_points() {
-	local res name detail done=
-	while IFS=$'\t' read -r res name detail; do
-		case $res in
-		PASS) ok "$name" ;;
-		FAIL) fail "$name"; diag "$detail" ;;
-		DONE) done=1 ;;
-		*) diag "$res $name $detail" ;;
-		esac
-	done < <(SQLP_PORT=$SQLP_PORT SQLP_ADMIN=$SQLP_ADMIN SQLP_PID=$SQLP_PID \
-		timeout 180 python3 "$1" 2>&1)
-	check "$(basename "$1" .py): the script ran to its end" [ -n "$done" ]
-}
-
 # err_code OUTPUT: the MySQL error code in a client's message, or "none".
 err_code() {
 	if [[ $1 =~ ERROR\ ([0-9]+) ]]; then echo "${BASH_REMATCH[1]}"; else echo none; fi
@@ -199,7 +183,7 @@ c.command(0x01)
 attempt("COM_QUIT: the proxy closes the connection", lambda: c.outcome(5), "closed")
 print("DONE")
 EOF
-py_points "$SQLP_TMP/commands.py"
+sqlp_py_points "$SQLP_TMP/commands.py" 180
 
 # --- over 16 MB ----------------------------------------------------------------------------
 
@@ -238,7 +222,7 @@ point("an INSERT of 17 MB through the proxy lands on db1", c.value(
     "/* xlb:primary */ SELECT LENGTH(b) FROM big WHERE id = 1"), str(17 << 20))
 print("DONE")
 EOF
-py_points "$SQLP_TMP/big.py"
+sqlp_py_points "$SQLP_TMP/big.py" 180
 mariadb_wait_replica
 out=$(sqlp_client --max-allowed-packet=64M -e "SELECT LENGTH(b), @@server_id FROM xlbtest.big")
 is "the 17 MB row read back through the proxy from the replica" "$out" "$(printf '%d\t2' $((17 << 20)))"
@@ -269,6 +253,7 @@ cat >"$SQLP_TMP/bad.py" <<'EOF'
 import os, socket, struct, sys, time
 sys.path.insert(0, os.environ["SQLP_TMP"])
 import sqlp
+from sqlproxy_admin import command
 
 port = int(os.environ["SQLP_PORT"])
 pid = int(os.environ["SQLP_PID"])
@@ -284,17 +269,7 @@ def alive():
         return False
 
 def admin(cmd):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    s.connect(os.environ["SQLP_ADMIN"])
-    s.sendall(cmd.encode() + b"\n")
-    buf = b""
-    while not (buf.endswith(b"\n\n") or buf == b"\n"):
-        d = s.recv(65536)
-        if not d:
-            break
-        buf += d
-    return buf.decode()
+    return command(os.environ["SQLP_ADMIN"], cmd)[0]
 
 def stat(key):
     for line in admin("show stats").splitlines():
@@ -507,7 +482,7 @@ for _ in range(50):
 point("the sessions that vanished are closed in the proxy (open: %s, want 2)" % now, now == 2)
 print("DONE")
 EOF
-py_points "$SQLP_TMP/bad.py"
+sqlp_py_points "$SQLP_TMP/bad.py" 180
 
 # The config holds passwords: a copy readable by others is refused at start, with a message
 # that names it. Another listen port and admin socket, so that a proxy that does start

@@ -35,6 +35,7 @@ cat >"$SQLP_TMP/regress.py" <<'EOF'
 import os, signal, socket, subprocess, sys, time
 sys.path.insert(0, os.environ["SQLP_TMP"])
 import sqlp
+from sqlproxy_admin import command
 
 PORT = int(os.environ["SQLP_PORT"])
 PID = int(os.environ["SQLP_PID"])
@@ -55,18 +56,7 @@ def sql(node, q):
     return r.stdout.strip()
 
 def admin(cmd):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(5)
-    s.connect(ADMIN)
-    s.sendall(cmd.encode() + b"\n")
-    b = b""
-    while not (b.endswith(b"\n\n") or b == b"\n"):
-        d = s.recv(65536)
-        if not d:
-            break
-        b += d
-    s.close()
-    return b.decode().rstrip("\n")
+    return command(ADMIN, cmd)[0].rstrip("\n")
 
 def app_ids():
     return [int(x) for x in
@@ -129,21 +119,6 @@ from regress import kill_primary_backend
 kill_primary_backend()
 EOF
 
-# py_points SCRIPT [TIMEOUT]: a Python case printing "PASS<TAB>name" or
-# "FAIL<TAB>name<TAB>detail" per point and "DONE" at its end; each line becomes a TAP point.
-py_points() {
-	local res name detail done=
-	while IFS=$'\t' read -r res name detail; do
-		case $res in
-		PASS) ok "$name" ;;
-		FAIL) fail "$name"; diag "$detail" ;;
-		DONE) done=1 ;;
-		*) diag "$res $name $detail" ;;
-		esac
-	done < <(timeout "${2:-60}" python3 "$SQLP_TMP/$1" 2>&1)
-	check "$1: the script ran to its end" [ -n "$done" ]
-}
-
 # --- schema and character set (session tracking, COM_RESET_CONNECTION, login) -------------
 
 cat >"$SQLP_TMP/schema.py" <<'EOF'
@@ -201,7 +176,7 @@ point("... /* xlb:primary */: the primary has it too",
 c.s.close()
 print("DONE")
 EOF
-py_points schema.py
+sqlp_py_points "$SQLP_TMP/schema.py"
 
 # --- the primary connection lost mid-transaction -------------------------------------------
 
@@ -237,7 +212,7 @@ point("... and the session goes on (both rows there)", got == ("ok", "2"), "got 
 c.s.close()
 print("DONE")
 EOF
-py_points killtx.py
+sqlp_py_points "$SQLP_TMP/killtx.py"
 
 # The same with a prepared statement (Connector/C through DBD::MariaDB, server-side): the
 # statement lived on the killed connection; executing it again must end the session (a lost
@@ -319,7 +294,7 @@ got = rows("id BETWEEN 7 AND 9")
 point("... the primary holds none of the rows", got == "", "rows: %r" % got)
 print("DONE")
 EOF
-py_points role.py
+sqlp_py_points "$SQLP_TMP/role.py"
 
 # --- backpressure: a reply that ended while the client was behind -------------------------
 
@@ -447,7 +422,7 @@ point("a reply whose last packet crosses the proxy's high mark, then another sta
 print("DONE")
 EOF
 export BP_SIZES=${BP_SIZES:-"175000 200000 260000 330000"}
-py_points backpressure.py
+sqlp_py_points "$SQLP_TMP/backpressure.py"
 
 # --- client input while a command runs ----------------------------------------------------
 
@@ -496,7 +471,7 @@ point("a login header announcing 16 MB: refused at once (%s after %.1f s)" % (ou
 c.s.close()
 print("DONE")
 EOF
-py_points input.py
+sqlp_py_points "$SQLP_TMP/input.py"
 
 # --- a causal wait on a frozen replica -----------------------------------------------------
 
@@ -526,7 +501,7 @@ finally:
 c.s.close()
 print("DONE")
 EOF
-py_points causal.py
+sqlp_py_points "$SQLP_TMP/causal.py"
 
 check "xlb-sqlproxy is still running" sqlp_proxy_alive
 tap_done

@@ -97,29 +97,7 @@ site_admin_addr() {
 
 # site_admin ADDR COMMAND: one splitter admin command (TCP ADDR:PORT or a Unix path); its
 # reply without the empty line that ends it.
-site_admin() {
-	python3 - "$1" "$2" <<'EOF'
-import socket, sys
-where, cmd = sys.argv[1], sys.argv[2]
-if where.startswith("/"):
-    s = socket.socket(socket.AF_UNIX)
-    addr = where
-else:
-    host, port = where.rsplit(":", 1)
-    s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    addr = (host.strip("[]"), int(port))
-s.settimeout(5)
-s.connect(addr)
-s.sendall(cmd.encode() + b"\n")
-buf = b""
-while not (buf.endswith(b"\n\n") or buf == b"\n"):
-    d = s.recv(65536)
-    if not d:
-        break
-    buf += d
-sys.stdout.write(buf[:-1].decode(errors="replace"))
-EOF
-}
+site_admin() { python3 "$SITE_SRC/tools/sqlproxy_admin.py" "$1" "$2"; }
 
 # Every role keeps its files in the node's state directory.
 STATE=$SITE_STATE/${NODE:-none}
